@@ -1,0 +1,24 @@
+"""Infrastructure as code for Gemini supervised fine-tuning on Vertex AI.
+
+Resources are imported lazily: `import vertex_tuning` must stay cheap because the Pulumi
+dynamic provider process imports it on every preview.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from vertex_tuning._version import __version__
+
+if TYPE_CHECKING:
+    from vertex_tuning.resources import TuningJob, TuningJobArgs
+
+__all__ = ["TuningJob", "TuningJobArgs", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("TuningJob", "TuningJobArgs"):
+        from vertex_tuning import resources
+
+        return getattr(resources, name)
+    raise AttributeError(f"module 'vertex_tuning' has no attribute {name!r}")
