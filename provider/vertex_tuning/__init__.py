@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 from vertex_tuning._version import __version__
 
 if TYPE_CHECKING:
-    from vertex_tuning.resources import TuningJob, TuningJobArgs
+    from vertex_tuning.resources import TuningJob
 
-__all__ = ["TuningJob", "TuningJobArgs", "__version__"]
+__all__ = ["TuningJob", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("TuningJob", "TuningJobArgs"):
+    if name == "TuningJob":
         from vertex_tuning import resources
 
         return getattr(resources, name)

@@ -1,0 +1,179 @@
+"""The TuningJob dynamic provider: check, diff, create, read, update, delete.
+
+Pulumi pickles this object into state with dill, so it holds nothing: no client, credential or
+config survives pickling (see __getstate__). Clients are built per operation in this process.
+Only check and diff run on `pulumi preview`; they import neither the Google libraries nor the
+network code.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from vertex_tuning import settings as settings_mod
+from vertex_tuning import spec
+
+if TYPE_CHECKING:
+    from vertex_tuning.vertex import Vertex
+
+_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
+_DELETE_WAIT_SECONDS = 1800.0
+
+
+def _say(line: str) -> None:
+    # What the provider prints lands in the stack's log (`pulumi up` output, on_output).
+    print(line, flush=True)
+
+
+class TuningJobProvider(ResourceProvider):
+    """Creates a Vertex AI tuning job, waits for it, and exports the tuned model's endpoint."""
+
+    serialize_as_secret_always = False  # nothing secret is pickled: state stays inspectable
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._config: dict[str, Any] = {}
+
+    def configure(self, req: ConfigureRequest) -> None:
+        # Stack config reaches the provider process here; kept in memory only.
+        self._config = dict(getattr(req.config, "_props", {}) or {})
+
+    def _config_get(self, key: str) -> Any:
+        return getattr(self, "_config", {}).get(key)
+
+    # --- check ---
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        defaults = {
+            "project": settings_mod.default_project(self._config_get),
+            "location": settings_mod.default_location(self._config_get),
+        }
+        unknown = {k for k, v in news.items() if _is_unknown(v)}
+        inputs, failures = spec.check_inputs(_olds, news, defaults, unknown=unknown)
+        return CheckResult(
+            {**inputs, **{k: news[k] for k in unknown}},
+            [CheckFailure(f.property, f.reason) for f in failures],
+        )
+
+    # --- diff ---
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        keys = set(spec.TuningJobInputs.model_fields) | {"__provider"}
+        changed = sorted(k for k in keys if _differs(olds.get(k), news.get(k)))
+        replaces = [k for k in changed if k in spec.REPLACE_ON_CHANGE]
+        # Create the new job before deleting the old one, so consumers move to the new endpoint
+        # before the old model goes.
+        return DiffResult(
+            changes=bool(changed), replaces=replaces, stables=[], delete_before_replace=False
+        )
+
+    # --- create ---
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        from vertex_tuning import jobs, wire
+
+        inputs = _inputs(props)
+        settings = settings_mod.resolve(self._config_get)
+        vertex = _vertex(settings, inputs.location)
+        job = jobs.tune(vertex, inputs, emit=_say)
+        outs = {**props, **wire.outputs_from_job(job, settings.base_url(inputs.location))}
+        return CreateResult(job.name, _clean(outs))
+
+    # --- read ---
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from vertex_tuning import errors, wire
+
+        location = props.get("location") or _location_of(id_)
+        settings = settings_mod.resolve(self._config_get)
+        try:
+            job = wire.job_from_api(_vertex(settings, location).get_job(id_))
+        except errors.NotFound:
+            return ReadResult("", {})  # gone: an empty id drops it from state
+        found = wire.inputs_from_job(job)
+        kept = {
+            k: v
+            for k, v in props.items()
+            if k not in found and k not in wire.OUTPUT_KEYS and not k.startswith("__")
+        }
+        inputs = {"project": _project_of(id_), "location": location, **kept, **found}
+        inputs, _ = spec.check_inputs({}, inputs, {}, unknown=set())
+        outs = {**inputs, **wire.outputs_from_job(job, settings.base_url(location))}
+        return ReadResult(id_, _clean(outs), inputs=_clean(inputs))
+
+    # --- update ---
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        # Only provider behaviour (and the provider's own code) updates in place: no API call,
+        # and every output is carried over (the stock update would return none and wipe them).
+        return UpdateResult(_clean({**olds, **news}))
+
+    # --- delete ---
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        from vertex_tuning import jobs
+
+        location = props.get("location") or _location_of(id_)
+        vertex = _vertex(settings_mod.resolve(self._config_get), location)
+        jobs.cancel_and_clean_up(
+            vertex,
+            id_,
+            on_delete=str(props.get("on_delete", "delete_endpoint")),
+            model=str(props.get("tuned_model_name") or ""),
+            endpoint=str(props.get("tuned_model_endpoint") or ""),
+            timeout=_DELETE_WAIT_SECONDS,
+            emit=_say,
+        )
+
+
+def _inputs(props: dict[str, Any]) -> spec.TuningJobInputs:
+    fields = spec.TuningJobInputs.model_fields
+    return spec.TuningJobInputs.model_validate({k: v for k, v in props.items() if k in fields})
+
+
+def _vertex(settings: settings_mod.Settings, location: str) -> Vertex:
+    from vertex_tuning.vertex import Vertex
+
+    return Vertex(settings, location)
+
+
+def _is_unknown(value: Any) -> bool:
+    if value == _UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(_is_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_is_unknown(v) for v in value)
+    return False
+
+
+def _differs(old: Any, new: Any) -> bool:
+    if _is_unknown(new):
+        return True
+    if isinstance(old, int | float) and isinstance(new, int | float):
+        return float(old) != float(new)
+    return (old in (None, "", {}) and new in (None, "", {})) is False and old != new
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _location_of(job_name: str) -> str:
+    parts = job_name.split("/")
+    return parts[3] if len(parts) > 3 else ""
+
+
+def _project_of(job_name: str) -> str:
+    parts = job_name.split("/")
+    return parts[1] if len(parts) > 1 else ""
+
+
+__all__ = ["TuningJobProvider"]

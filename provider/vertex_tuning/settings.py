@@ -1,0 +1,89 @@
+"""Project, location, API endpoint and credentials, resolved at run time and never stored.
+
+Order, as pulumi-gcp and the seed guide do it: explicit input or flag, then stack config
+(`gcp:project`, `gcp:region`, `vertex-tuning:apiEndpoint`, `vertex-tuning:accessToken`), then the
+environment (`GOOGLE_CLOUD_PROJECT`/`GOOGLE_CLOUD_LOCATION`, then the seed's `VERTEX_PROJECT_ID`/
+`VERTEX_LOCATION`, `VERTEX_API_ENDPOINT`, `VERTEX_ACCESS_TOKEN`), then Application Default
+Credentials for the token.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+ConfigGet = Callable[[str], Any]
+
+CONFIG_NAMESPACE = "vertex-tuning"
+_PROJECT_ENV = ("GOOGLE_CLOUD_PROJECT", "VERTEX_PROJECT_ID")
+_LOCATION_ENV = ("GOOGLE_CLOUD_LOCATION", "VERTEX_LOCATION")
+
+
+def _first(*values: Any) -> str | None:
+    for value in values:
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def default_project(config: ConfigGet, env: Mapping[str, str] = os.environ) -> str | None:
+    """The project when no input names one."""
+    return _first(config("gcp:project"), *(env.get(k) for k in _PROJECT_ENV))
+
+
+def default_location(config: ConfigGet, env: Mapping[str, str] = os.environ) -> str | None:
+    """The location when no input names one."""
+    return _first(config("gcp:region"), *(env.get(k) for k in _LOCATION_ENV))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to reach Vertex AI from this process. Held in memory only, never in Pulumi state."""
+
+    api_endpoint: str | None = None
+    access_token: str | None = field(default=None, repr=False)
+
+    def base_url(self, location: str) -> str:
+        """The REST base URL: the override (the emulator) or the regional Google endpoint."""
+        if self.api_endpoint:
+            endpoint = self.api_endpoint.rstrip("/")
+            return endpoint if "://" in endpoint else f"https://{endpoint}"
+        return f"https://{location}-aiplatform.googleapis.com"
+
+    @property
+    def is_local(self) -> bool:
+        """Plain http: a local emulator, where missing credentials are not an error."""
+        return bool(self.api_endpoint and self.api_endpoint.startswith("http://"))
+
+
+def resolve(
+    config: ConfigGet | None = None,
+    env: Mapping[str, str] = os.environ,
+    *,
+    api_endpoint: str | None = None,
+    access_token: str | None = None,
+) -> Settings:
+    """Settings from flags, then stack config, then the environment."""
+    get: ConfigGet = config or (lambda _key: None)
+    return Settings(
+        api_endpoint=_first(
+            api_endpoint, get(f"{CONFIG_NAMESPACE}:apiEndpoint"), env.get("VERTEX_API_ENDPOINT")
+        ),
+        access_token=_first(
+            access_token, get(f"{CONFIG_NAMESPACE}:accessToken"), env.get("VERTEX_ACCESS_TOKEN")
+        ),
+    )
+
+
+def console_url(job_name: str) -> str:
+    """The Cloud console page of a tuning job, for progress lines and errors."""
+    parts = job_name.split("/")
+    if len(parts) != 6:
+        return job_name
+    _, project, _, location, _, job_id = parts
+    return (
+        "https://console.cloud.google.com/vertex-ai/generative/language/locations/"
+        f"{location}/tuning/tuningJob/{job_id}?project={project}"
+    )
