@@ -1,0 +1,103 @@
+"""Provider lifecycle without the network: diff, update, pickling, and a cheap preview path."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import dill
+
+from vertex_tuning import spec
+from vertex_tuning.provider import TuningJobProvider
+
+CHECKED: dict[str, Any] = spec.check_inputs(
+    {},
+    {
+        "base_model": "gemini-2.5-flash",
+        "training_dataset_uri": "gs://bucket/train.jsonl",
+        "tuned_model_display_name": "support-v1",
+        "resource_key": "proj/dev/support",
+        "epoch_count": 3,
+    },
+    {"project": "my-project", "location": "us-central1"},
+)[0]
+OUTPUTS = {
+    **CHECKED,
+    "__provider": "serialized",
+    "job_name": "projects/1/locations/us-central1/tuningJobs/42",
+    "tuned_model_endpoint": "projects/1/locations/us-central1/endpoints/7",
+    "state": "JOB_STATE_SUCCEEDED",
+}
+
+
+def provider() -> TuningJobProvider:
+    return dill.loads(dill.dumps(TuningJobProvider()))  # type: ignore[no-any-return]
+
+
+def test_no_changes_when_inputs_are_the_same() -> None:
+    result = provider().diff("id", OUTPUTS, {**CHECKED, "__provider": "serialized"})
+    assert result.changes is False and result.replaces == []
+
+
+def test_spec_change_replaces_create_before_delete() -> None:
+    result = provider().diff(
+        "id", OUTPUTS, {**CHECKED, "epoch_count": 4, "__provider": "serialized"}
+    )
+    assert result.changes is True
+    assert result.replaces == ["epoch_count"]
+    assert result.delete_before_replace is False
+
+
+def test_behaviour_change_updates_in_place() -> None:
+    result = provider().diff("id", OUTPUTS, {**CHECKED, "timeout": 600, "__provider": "serialized"})
+    assert result.changes is True and result.replaces == []
+
+
+def test_provider_code_change_is_an_update_that_keeps_every_output() -> None:
+    p = provider()
+    news = {**CHECKED, "__provider": "new-code"}
+    diff = p.diff("id", OUTPUTS, news)
+    assert diff.changes is True and diff.replaces == []
+    outs = p.update("id", OUTPUTS, news).outs or {}
+    assert outs["job_name"] == OUTPUTS["job_name"]
+    assert outs["tuned_model_endpoint"] == OUTPUTS["tuned_model_endpoint"]
+
+
+def test_unknown_inputs_during_preview_count_as_a_replacing_change() -> None:
+    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    news = {**CHECKED, "training_dataset_uri": unknown, "__provider": "serialized"}
+    assert provider().diff("id", OUTPUTS, news).replaces == ["training_dataset_uri"]
+    checked = provider().check({}, news)
+    assert checked.failures == []
+    assert checked.inputs["training_dataset_uri"] == unknown
+
+
+def test_pickled_provider_carries_no_config_or_credentials() -> None:
+    from pulumi.dynamic import Config, ConfigureRequest
+
+    p = TuningJobProvider()
+    p.configure(ConfigureRequest(Config({"vertex-tuning:accessToken": "ya29.SECRET"}, "project")))
+    assert b"ya29.SECRET" not in dill.dumps(p)
+    assert TuningJobProvider.serialize_as_secret_always is False
+
+
+def test_check_and_diff_import_no_google_client_library() -> None:
+    script = textwrap.dedent(
+        """
+        import sys
+        from vertex_tuning.provider import TuningJobProvider
+        p = TuningJobProvider()
+        news = {"base_model": "gemini-2.5-flash", "training_dataset_uri": "gs://bkt/t.jsonl",
+                "project": "my-project", "location": "us-central1", "__provider": "x"}
+        checked = p.check({}, news)
+        assert not checked.failures, checked.failures
+        p.diff("id", checked.inputs, checked.inputs)
+        heavy = [m for m in sys.modules if m.startswith(("google.cloud.aiplatform",
+                 "google.cloud.storage", "google.api_core", "google.auth", "requests"))]
+        print(heavy)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,144 @@
+"""Input rules: every failure names the property and the rule; valid inputs normalise once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from vertex_tuning import spec
+
+DEFAULTS = {"project": "my-project", "location": "us-central1"}
+VALID: dict[str, Any] = {
+    "base_model": "gemini-2.5-flash",
+    "training_dataset_uri": "gs://bucket/tuning/train.jsonl",
+    "tuned_model_display_name": "support-v1",
+    "resource_key": "proj/dev/support",
+}
+
+
+def check(**changes: Any) -> tuple[dict[str, Any], list[spec.CheckFailure]]:
+    news = {**VALID, **changes}
+    return spec.check_inputs({}, {k: v for k, v in news.items() if v is not ...}, DEFAULTS)
+
+
+@pytest.mark.parametrize(
+    ("changes", "prop", "fragment"),
+    [
+        ({"base_model": "gemini-2.5-flash-001"}, "base_model", "Did you mean 'gemini-2.5-flash'"),
+        ({"base_model": "gpt-4"}, "base_model", "not a Gemini model Vertex AI can tune"),
+        ({"base_model": ...}, "base_model", "is required"),
+        ({"training_dataset_uri": "s3://bucket/x.jsonl"}, "training_dataset_uri", "gs://"),
+        ({"training_dataset_uri": ""}, "training_dataset_uri", "gs://"),
+        ({"validation_dataset_uri": "/tmp/x.jsonl"}, "validation_dataset_uri", "gs://"),
+        ({"tuned_model_display_name": "x" * 129}, "tuned_model_display_name", "128"),
+        ({"epoch_count": 0}, "epoch_count", "greater than or equal to 1"),
+        ({"epoch_count": 101}, "epoch_count", "less than or equal to 100"),
+        ({"epoch_count": 2.5}, "epoch_count", "integer"),
+        ({"epoch_count": "ten"}, "epoch_count", "integer"),
+        ({"learning_rate_multiplier": 0.05}, "learning_rate_multiplier", "0.1"),
+        ({"learning_rate_multiplier": 2.5}, "learning_rate_multiplier", "2"),
+        ({"adapter_size": "HUGE"}, "adapter_size", "'ONE', 'TWO', 'FOUR', 'EIGHT' or 'SIXTEEN'"),
+        ({"adapter_size": 3}, "adapter_size", "'ONE'"),
+        (
+            {"base_model": "gemini-2.5-pro", "adapter_size": 16},
+            "adapter_size",
+            "not available for gemini-2.5-pro",
+        ),
+        ({"labels": {"Team": "ml"}}, "labels", "label key 'Team'"),
+        ({"labels": {"team": "ML Ops"}}, "labels", "value 'ML Ops'"),
+        ({"labels": {"team": "x" * 64}}, "labels", "at most 63"),
+        ({"labels": {"1team": "x"}}, "labels", "starting with a lowercase letter"),
+        ({"labels": {f"k{i}": "v" for i in range(64)}}, "labels", "at most 63 labels"),
+        ({"labels": {"pulumi-vertex-tuning": "x"}}, "labels", "reserved"),
+        ({"labels": "team=ml"}, "labels", "dictionary"),
+        ({"project": "Bad_Project"}, "project", "not a GCP project ID"),
+        ({"location": "moon"}, "location", "Vertex AI region"),
+        ({"service_account": "not-an-email"}, "service_account", "service account email"),
+        ({"kms_key_name": "my-key"}, "kms_key_name", "keyRings"),
+        ({"timeout": "forever"}, "timeout", "not a duration"),
+        ({"timeout": 10}, "timeout", "greater than or equal to 60"),
+        ({"timeout": "30d"}, "timeout", "less than or equal to"),
+        ({"on_delete": "destroy"}, "on_delete", "'keep', 'delete_endpoint' or 'delete_model'"),
+        ({"poll_interval": 10, "max_poll_interval": 5}, "max_poll_interval", "at least"),
+        ({"epochs": 3}, "epochs", "is not a TuningJob input"),
+    ],
+)
+def test_invalid_inputs_name_the_property_and_rule(
+    changes: dict[str, Any], prop: str, fragment: str
+) -> None:
+    _, failures = check(**changes)
+    assert [f.property for f in failures] == [prop], failures
+    assert fragment in failures[0].reason
+
+
+def test_missing_project_says_where_it_can_come_from() -> None:
+    _, failures = spec.check_inputs({}, VALID, {"project": None, "location": "us-central1"})
+    assert failures == [
+        spec.CheckFailure(
+            property="project",
+            reason="is required: set the `project` input, stack config `gcp:project`, "
+            "or GOOGLE_CLOUD_PROJECT",
+        )
+    ]
+
+
+@pytest.mark.parametrize("size", ["ADAPTER_SIZE_FOUR", "FOUR", "four", 4, 4.0, "4"])
+def test_adapter_size_spellings_normalise(size: Any) -> None:
+    inputs, failures = check(adapter_size=size)
+    assert failures == []
+    assert inputs["adapter_size"] == "FOUR"
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("90m", 5400), ("1h30m", 5400), ("2d", 172800), (3600, 3600), ("120", 120)],
+)
+def test_durations_normalise_to_seconds(value: Any, seconds: float) -> None:
+    inputs, failures = check(timeout=value)
+    assert failures == []
+    assert inputs["timeout"] == seconds
+
+
+def test_defaults_are_applied_and_numbers_from_pulumi_floats_become_ints() -> None:
+    inputs, failures = check(epoch_count=10.0)
+    assert failures == []
+    assert inputs["epoch_count"] == 10
+    assert inputs["project"] == "my-project"
+    assert inputs["on_delete"] == "delete_endpoint"
+    assert inputs["timeout"] == spec.DEFAULT_TIMEOUT_SECONDS
+
+
+def test_publisher_prefix_and_tuned_models_are_accepted() -> None:
+    inputs, _ = check(base_model="publishers/google/models/gemini-2.5-pro")
+    assert inputs["base_model"] == "gemini-2.5-pro"
+    tuned = "projects/p/locations/us-central1/models/123@1"
+    inputs, failures = check(base_model=tuned, adapter_size="SIXTEEN")
+    assert failures == [] and inputs["base_model"] == tuned
+
+
+def test_auto_name_is_random_once_then_stable_across_updates() -> None:
+    first, _ = check(tuned_model_display_name=...)
+    assert first["tuned_model_display_name"].startswith("support-")
+    again, _ = spec.check_inputs(
+        first, {k: v for k, v in VALID.items() if k != "tuned_model_display_name"}, DEFAULTS
+    )
+    assert again["tuned_model_display_name"] == first["tuned_model_display_name"]
+
+
+def test_unknown_values_are_not_judged_during_preview() -> None:
+    inputs, failures = spec.check_inputs(
+        {},
+        {**VALID, "training_dataset_uri": "<unknown>"},
+        DEFAULTS,
+        unknown={"training_dataset_uri"},
+    )
+    assert failures == []
+    assert "training_dataset_uri" not in inputs
+
+
+def test_replacement_table_covers_the_spec_but_not_behaviour() -> None:
+    assert {"base_model", "training_dataset_uri", "epoch_count", "labels"} <= spec.REPLACE_ON_CHANGE
+    assert (
+        not {"timeout", "poll_interval", "max_poll_interval", "on_delete"} & spec.REPLACE_ON_CHANGE
+    )
