@@ -124,11 +124,13 @@ class Vertex:
             tuning_jobs=list(pager.tuning_jobs), next_page_token=pager.next_page_token
         )
 
-    def list_jobs(self, parent: str, *, filter: str = "") -> Iterator[aiplatform_v1.TuningJob]:
-        """Every job matching `filter`, following pages."""
+    def list_jobs(
+        self, parent: str, *, filter: str = "", page_size: int = 100
+    ) -> Iterator[aiplatform_v1.TuningJob]:
+        """Every job matching `filter`, following pages of `page_size`."""
         token = ""
         while True:
-            page = self.list_jobs_page(parent, filter=filter, page_size=100, page_token=token)
+            page = self.list_jobs_page(parent, filter=filter, page_size=page_size, page_token=token)
             yield from page.tuning_jobs
             token = page.next_page_token
             if not token:
