@@ -217,3 +217,21 @@ def failure_hint(job: Job) -> str:
     if "insufficient" in message or "too few" in message:
         return "add more diverse examples (at least 100 are recommended) and remove duplicates"
     return "check the error above, the data quality, or try a lower learning_rate_multiplier"
+
+
+def text_from_api(response: aiplatform_v1.GenerateContentResponse) -> str:
+    """The first candidate's text (its parts joined); empty when the model gave none."""
+    if not response.candidates:
+        return ""
+    return "".join(part.text for part in response.candidates[0].content.parts)
+
+
+def generation_from_api(response: aiplatform_v1.GenerateContentResponse) -> dict[str, Any]:
+    """A GenerateContentResponse as plain JSON values, snake_case like every other output."""
+    from google.cloud import aiplatform_v1 as v1
+
+    return dict(
+        v1.GenerateContentResponse.to_dict(
+            response, preserving_proto_field_name=True, use_integers_for_enums=False
+        )
+    )
