@@ -57,7 +57,7 @@ def check(**changes: Any) -> tuple[dict[str, Any], list[spec.CheckFailure]]:
         ({"service_account": "not-an-email"}, "service_account", "service account email"),
         ({"kms_key_name": "my-key"}, "kms_key_name", "keyRings"),
         ({"timeout": "forever"}, "timeout", "not a duration"),
-        ({"timeout": 10}, "timeout", "greater than or equal to 60"),
+        ({"timeout": 0}, "timeout", "greater than or equal to 1"),
         ({"timeout": "30d"}, "timeout", "less than or equal to"),
         ({"on_delete": "destroy"}, "on_delete", "'keep', 'delete_endpoint' or 'delete_model'"),
         ({"poll_interval": 10, "max_poll_interval": 5}, "max_poll_interval", "at least"),

@@ -12,13 +12,18 @@ from vertex_tuning._version import __version__
 
 if TYPE_CHECKING:
     from vertex_tuning.resources import TuningJob
+    from vertex_tuning.smoke import ModelSmokeTest
 
-__all__ = ["TuningJob", "__version__"]
+__all__ = ["ModelSmokeTest", "TuningJob", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
     if name == "TuningJob":
         from vertex_tuning import resources
 
-        return getattr(resources, name)
+        return resources.TuningJob
+    if name == "ModelSmokeTest":
+        from vertex_tuning import smoke
+
+        return smoke.ModelSmokeTest
     raise AttributeError(f"module 'vertex_tuning' has no attribute {name!r}")

@@ -108,7 +108,7 @@ class TuningJobInputs(BaseModel):
 
     # --- how the provider behaves: changes update in place, with no API call ---
     timeout: Annotated[
-        float, BeforeValidator(parse_duration), Field(ge=60, le=MAX_TIMEOUT_SECONDS)
+        float, BeforeValidator(parse_duration), Field(ge=1, le=MAX_TIMEOUT_SECONDS)
     ] = DEFAULT_TIMEOUT_SECONDS
     poll_interval: Annotated[float, BeforeValidator(parse_duration), Field(ge=0.05, le=3600)] = 2.0
     max_poll_interval: Annotated[
