@@ -106,7 +106,7 @@ _FILE_DATA_FIELDS = {
 }
 _INLINE_DATA_FIELDS = {"mimeType": "mimeType", "mime_type": "mimeType", "data": "data"}
 _MIME_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]*/[\w.+-]+")
-_GCS_URI = re.compile(r"gs://[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]/.+")
+_GCS_URI = re.compile(r"gs://[^/\s]+/\S.*")
 # Proto JSON accepts standard and URL-safe base64, padded or not.
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
 _HINTS = {
