@@ -1,0 +1,292 @@
+"""Routes: the v1 REST URIs the GAPIC transports use, and the reserved `/_emulator/` control path.
+
+API calls are counted, then may get an injected fault, then are authorized, then served.
+The control path is never counted, faulted or authorized (like moto's /moto-api/).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter, Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from vertex_tuning.emulator import handlers
+from vertex_tuning.emulator.backend import Backend
+from vertex_tuning.emulator.codec import to_dict
+from vertex_tuning.emulator.errors import ApiError, error_info, invalid_argument
+from vertex_tuning.emulator.faults import FaultPlan, Faults
+from vertex_tuning.emulator.handlers import Call, error_response, json_response
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+log = logging.getLogger(__name__)
+
+CONTROL_PREFIX = "/_emulator/"
+
+
+class _Segment(BaseConverter):
+    """One path segment up to a `:verb` suffix."""
+
+    regex = r"[^/:]+"
+
+
+_LOCATION = "projects/<seg:project>/locations/<seg:location>"
+_P = f"/v1/{_LOCATION}"
+
+
+def _api_rules() -> list[Rule]:
+    """The v1 REST URIs of the GAPIC transports (werkzeug rules belong to one Map each)."""
+    return [
+        Rule(f"{_P}/tuningJobs", methods=["POST"], endpoint="CreateTuningJob"),
+        Rule(f"{_P}/tuningJobs", methods=["GET"], endpoint="ListTuningJobs"),
+        Rule(f"{_P}/tuningJobs/<seg:job>", methods=["GET"], endpoint="GetTuningJob"),
+        Rule(f"{_P}/tuningJobs/<seg:job>:cancel", methods=["POST"], endpoint="CancelTuningJob"),
+        Rule(f"{_P}/models/<seg:model>", methods=["GET"], endpoint="GetModel"),
+        Rule(f"{_P}/models/<seg:model>", methods=["DELETE"], endpoint="DeleteModel"),
+        Rule(f"{_P}/endpoints/<seg:endpoint>", methods=["GET"], endpoint="GetEndpoint"),
+        Rule(f"{_P}/endpoints/<seg:endpoint>", methods=["DELETE"], endpoint="DeleteEndpoint"),
+        Rule(
+            f"{_P}/endpoints/<seg:endpoint>:undeployModel",
+            methods=["POST"],
+            endpoint="UndeployModel",
+        ),
+        # GetOperation: the mixins list /ui/ URIs before /v1/ ones and use the first that fits.
+        *(
+            Rule(
+                f"/{prefix}/{_LOCATION}{path}",
+                methods=["GET"],
+                endpoint="GetOperation",
+            )
+            for prefix in ("v1", "ui")
+            for path in (
+                "/operations/<seg:operation>",
+                "/<any(tuningJobs,models,endpoints):collection>/<seg:id>/operations/<seg:operation>",
+            )
+        ),
+        # generateContent: the four URI patterns of PredictionService's REST transport.
+        Rule(
+            f"{_P}/endpoints/<seg:endpoint>:generateContent",
+            methods=["POST"],
+            endpoint="GenerateContent",
+        ),
+        Rule(
+            f"{_P}/publishers/<seg:publisher>/models/<seg:model>:generateContent",
+            methods=["POST"],
+            endpoint="GenerateContent",
+        ),
+        Rule(
+            "/v1/endpoints/<seg:endpoint>:generateContent",
+            methods=["POST"],
+            endpoint="GenerateContent",
+        ),
+        Rule(
+            "/v1/publishers/<seg:publisher>/models/<seg:model>:generateContent",
+            methods=["POST"],
+            endpoint="GenerateContent",
+        ),
+    ]
+
+
+def _control_rules() -> list[Rule]:
+    return [
+        Rule("/_emulator/health", methods=["GET"], endpoint="health"),
+        Rule("/_emulator/requests", methods=["GET"], endpoint="requests"),
+        Rule("/_emulator/reset", methods=["POST"], endpoint="reset"),
+        Rule("/_emulator/faults", methods=["GET"], endpoint="faults.get"),
+        Rule("/_emulator/faults", methods=["POST"], endpoint="faults.set"),
+        Rule("/_emulator/config", methods=["GET"], endpoint="config.get"),
+        Rule("/_emulator/config", methods=["POST"], endpoint="config.set"),
+        Rule("/_emulator/jobs", methods=["GET"], endpoint="jobs"),
+        Rule("/_emulator/jobs/<seg:job>:advance", methods=["POST"], endpoint="advance"),
+        Rule("/_emulator/jobs/<seg:job>:finish", methods=["POST"], endpoint="finish"),
+    ]
+
+
+#: The IAM permission each method needs, for the service's PERMISSION_DENIED wording.
+PERMISSIONS = {
+    "CreateTuningJob": "aiplatform.tuningJobs.create",
+    "GetTuningJob": "aiplatform.tuningJobs.get",
+    "ListTuningJobs": "aiplatform.tuningJobs.list",
+    "CancelTuningJob": "aiplatform.tuningJobs.cancel",
+    "GetModel": "aiplatform.models.get",
+    "DeleteModel": "aiplatform.models.delete",
+    "GetEndpoint": "aiplatform.endpoints.get",
+    "DeleteEndpoint": "aiplatform.endpoints.delete",
+    "UndeployModel": "aiplatform.endpoints.undeploy",
+    "GetOperation": "aiplatform.operations.get",
+    "GenerateContent": "aiplatform.endpoints.predict",
+}
+
+_FAULTS = {
+    "429": ApiError(
+        "RESOURCE_EXHAUSTED",
+        "Quota exceeded for aiplatform.googleapis.com. Please retry after some time.",
+    ),
+    "500": ApiError("INTERNAL", "Internal error encountered."),
+    "503": ApiError("UNAVAILABLE", "The service is currently unavailable."),
+}
+
+
+class Dropped(ConnectionAbortedError):
+    """Raised after closing the socket: werkzeug treats it as a connection the peer dropped."""
+
+
+class EmulatorApp:
+    """The WSGI application: one per emulator, wrapping its backend, faults and counters."""
+
+    def __init__(self, backend: Backend, faults: Faults, require_token: str | None = None) -> None:
+        self.backend = backend
+        self.faults = faults
+        self.require_token = require_token
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._api = Map(_api_rules(), converters={"seg": _Segment}).bind("emulator")
+        self._control = Map(_control_rules(), converters={"seg": _Segment}).bind("emulator")
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        if request.path.startswith(CONTROL_PREFIX):
+            response = self._serve_control(request)
+        else:
+            response = self._serve_api(request, environ)
+        return response(environ, start_response)
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+    def reset(self) -> None:
+        """Clear state, counts and faults (configuration stays)."""
+        self.backend.reset()
+        self.faults.set(FaultPlan())
+        with self._lock:
+            self._counts.clear()
+
+    # -- the API -------------------------------------------------------------------------------
+
+    def _serve_api(self, request: Request, environ: WSGIEnvironment) -> Response:
+        try:
+            method, params = self._api.match(request.path, method=request.method)
+        except HTTPException:
+            message = f"The requested URL {request.path} was not found on this server."
+            return error_response(ApiError("NOT_FOUND", message))
+        with self._lock:
+            self._counts[method] += 1
+        try:
+            self._inject_fault(method, environ)
+            self._authorize(request, method)
+            return handlers.HANDLERS[method](Call(self.backend, request, params))
+        except ApiError as error:
+            return error_response(error)
+        except Dropped:
+            raise
+        except Exception as exc:
+            log.exception("%s failed", method)
+            return error_response(ApiError("INTERNAL", f"Internal error encountered: {exc}"))
+
+    def _inject_fault(self, method: str, environ: WSGIEnvironment) -> None:
+        kind = self.faults.pick(method)
+        if kind is None:
+            return
+        if kind == "drop":
+            connection = environ.get("werkzeug.socket")
+            if isinstance(connection, socket.socket):
+                connection.shutdown(socket.SHUT_RDWR)
+            raise Dropped(f"fault injection dropped {method}")
+        error = _FAULTS[kind]
+        if kind == "429":
+            retry_after = str(self.faults.plan.retry_after)
+            raise ApiError(error.status, error.message, headers={"Retry-After": retry_after})
+        raise error
+
+    def _authorize(self, request: Request, method: str) -> None:
+        if not self.require_token:
+            return
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(
+                "UNAUTHENTICATED",
+                "Request is missing required authentication credential. Expected OAuth 2 "
+                "access token, login cookie or other valid authentication credential.",
+                details=[error_info("CREDENTIALS_MISSING", "googleapis.com", method=method)],
+                headers={"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'},
+            )
+        if token.strip() != self.require_token:
+            permission = PERMISSIONS[method]
+            resource = "//aiplatform.googleapis.com/" + Call(self.backend, request, {}).resource
+            raise ApiError(
+                "PERMISSION_DENIED",
+                f"Permission '{permission}' denied on resource '{resource}' (or it may not exist).",
+                details=[
+                    error_info(
+                        "IAM_PERMISSION_DENIED",
+                        "aiplatform.googleapis.com",
+                        permission=permission,
+                        resource=resource,
+                    )
+                ],
+            )
+
+    # -- the control path ----------------------------------------------------------------------
+
+    def _serve_control(self, request: Request) -> Response:
+        try:
+            route, params = self._control.match(request.path, method=request.method)
+        except HTTPException:
+            message = f"No control endpoint {request.method} {request.path}."
+            return error_response(ApiError("NOT_FOUND", message))
+        try:
+            body = json.loads(request.get_data(as_text=True) or "{}")
+            if not isinstance(body, dict):
+                raise invalid_argument("The control API takes a JSON object.")
+            return json_response(self._control_call(str(route), body, params.get("job", "")))
+        except ApiError as error:
+            return error_response(error)
+        except (ValueError, TypeError) as exc:
+            return error_response(invalid_argument(str(exc)))
+
+    def _control_call(self, route: str, body: dict[str, Any], job: str) -> dict[str, Any]:
+        backend = self.backend
+        match route:
+            case "health":
+                return {"status": "ok"}
+            case "requests":
+                return {"counts": self.counts()}
+            case "reset":
+                self.reset()
+                return {}
+            case "faults.set":
+                self.faults.set(FaultPlan.from_json(body))
+                return self.faults.plan.to_json()
+            case "faults.get":
+                return self.faults.plan.to_json()
+            case "config.set":
+                return self._configure(body)
+            case "config.get":
+                return self._configure({})
+            case "jobs":
+                return {"tuningJobs": [to_dict(j) for j in backend.all_jobs()]}
+            case "advance":
+                return to_dict(backend.advance(job))
+            case "finish":
+                return to_dict(backend.finish(job, body.get("state"), body.get("error")))
+        raise AssertionError(f"unrouted control endpoint {route}")
+
+    def _configure(self, body: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(body) - {"jobSeconds", "requireToken"}
+        if unknown:
+            raise ValueError(f"unknown config fields: {', '.join(sorted(unknown))}")
+        if "jobSeconds" in body:
+            self.backend.job_seconds = float(body["jobSeconds"])
+        if "requireToken" in body:
+            self.require_token = body["requireToken"] or None
+        return {"jobSeconds": self.backend.job_seconds, "requireToken": self.require_token}
