@@ -1,0 +1,123 @@
+"""The emulator as a process or a context manager: werkzeug's threaded server on a real port,
+with the real gcp-storage-emulator beside it when STORAGE_EMULATOR_HOST is not set."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+from werkzeug.serving import make_server
+
+from vertex_tuning.emulator.app import EmulatorApp
+from vertex_tuning.emulator.backend import Backend
+from vertex_tuning.emulator.control import EmulatorControl
+from vertex_tuning.emulator.faults import FaultPlan, Faults
+from vertex_tuning.emulator.progression import Clock, system_clock
+from vertex_tuning.emulator.storage import ENV as STORAGE_ENV
+from vertex_tuning.emulator.storage import GcsReader, StorageServer
+
+
+@dataclass(frozen=True)
+class RunningEmulator:
+    """A started emulator: its base URL, the storage it reads, and handles to drive it."""
+
+    url: str
+    storage_url: str
+    control: EmulatorControl
+    app: EmulatorApp
+
+    @property
+    def backend(self) -> Backend:
+        return self.app.backend
+
+
+@contextmanager
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    job_seconds: float = 5.0,
+    require_token: str | None = None,
+    faults: FaultPlan | None = None,
+    state_file: Path | str | None = None,
+    storage_url: str | None = None,
+    clock: Clock = system_clock,
+    seed: int | None = None,
+    log_requests: bool = False,
+) -> Iterator[RunningEmulator]:
+    """Run an emulator on a thread until the block exits; port 0 picks a free port.
+
+    Storage: `storage_url`, else STORAGE_EMULATOR_HOST, else a gcp-storage-emulator started
+    (and stopped) here. The environment is left untouched.
+    """
+    if not log_requests and logging.getLogger("werkzeug").level == logging.NOTSET:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    storage_server = None
+    storage_url = storage_url or os.environ.get(STORAGE_ENV)
+    if not storage_url:
+        storage_server = StorageServer(host)
+        storage_url = storage_server.start()
+    elif "://" not in storage_url:
+        storage_url = f"http://{storage_url}"
+    try:
+        rng = random.Random(seed)
+        backend = Backend(
+            GcsReader(storage_url),
+            job_seconds=job_seconds,
+            clock=clock,
+            state_file=Path(state_file) if state_file is not None else None,
+            rng=rng,
+        )
+        app = EmulatorApp(backend, Faults(faults, rng), require_token)
+        server = make_server(host, port, app, threaded=True)
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # how long shutdown() may wait
+            name="vertex-emulator",
+            daemon=True,
+        )
+        thread.start()
+        try:
+            url = f"http://{_bracket(host)}:{server.port}"
+            yield RunningEmulator(url, storage_url, EmulatorControl(url), app)
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join()
+    finally:
+        if storage_server is not None:
+            storage_server.stop()
+
+
+def run(out: TextIO, **options: Any) -> None:
+    """Serve until SIGTERM or SIGINT, after printing the one ready line to `out`."""
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    with serve(**options) as emulator:
+        # Children of this process (e.g. a Pulumi program) find the same storage.
+        os.environ[STORAGE_ENV] = emulator.storage_url
+        print(
+            f"Vertex AI emulator listening on {emulator.url} (storage: {emulator.storage_url})",
+            file=out,
+            flush=True,
+        )
+        while not stop.wait(0.2):
+            pass
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
