@@ -1,0 +1,169 @@
+"""Shared fixtures: the real gcp-storage-emulator, the Vertex AI emulator on an ephemeral port,
+and Google's own REST clients pointed at it (httpx-style serve-in-thread).
+
+Heavy imports happen inside fixtures, so test modules that use none of them stay fast.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from vertex_tuning.emulator import RunningEmulator
+
+PROJECT = "test-project"
+LOCATION = "us-central1"
+
+
+@dataclass
+class VertexClients:
+    """The four GAPIC clients the provider uses, over REST, against one base URL."""
+
+    tuning: Any  # aiplatform_v1.GenAiTuningServiceClient
+    models: Any  # aiplatform_v1.ModelServiceClient
+    endpoints: Any  # aiplatform_v1.EndpointServiceClient
+    prediction: Any  # aiplatform_v1.PredictionServiceClient
+    parent: str = f"projects/{PROJECT}/locations/{LOCATION}"
+
+
+def make_clients(url: str, token: str | None = None, credentials: Any = None) -> VertexClients:
+    """Clients for the emulator at `url`: anonymous, with a bearer `token`, or `credentials`."""
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import aiplatform_v1
+    from google.oauth2.credentials import Credentials
+
+    if credentials is None:
+        credentials = Credentials(token) if token else AnonymousCredentials()
+    options = {"client_options": {"api_endpoint": url}, "transport": "rest"}
+    return VertexClients(
+        tuning=aiplatform_v1.GenAiTuningServiceClient(credentials=credentials, **options),
+        models=aiplatform_v1.ModelServiceClient(credentials=credentials, **options),
+        endpoints=aiplatform_v1.EndpointServiceClient(credentials=credentials, **options),
+        prediction=aiplatform_v1.PredictionServiceClient(credentials=credentials, **options),
+    )
+
+
+class FakeClock:
+    """An injectable clock that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class Datasets:
+    """Uploads JSONL to a bucket of its own in the storage emulator; returns gs:// URIs."""
+
+    def __init__(self, storage_url: str) -> None:
+        from google.auth.credentials import AnonymousCredentials
+        from google.cloud.storage import Client
+
+        self.client = Client(
+            project=PROJECT,
+            credentials=AnonymousCredentials(),
+            client_options={"api_endpoint": storage_url},
+        )
+        self.bucket = self.client.create_bucket(f"datasets-{uuid.uuid4().hex[:12]}")
+
+    def upload(self, name: str, content: str | Iterable[dict[str, Any]]) -> str:
+        """Write `content` (raw text, or one JSON object per line) to gs://bucket/name."""
+        text = content if isinstance(content, str) else "\n".join(json.dumps(c) for c in content)
+        self.bucket.blob(name).upload_from_string(text)
+        return f"gs://{self.bucket.name}/{name}"
+
+    def missing(self, name: str = "missing.jsonl") -> str:
+        return f"gs://{self.bucket.name}/{name}"
+
+
+def example(prompt: str, answer: str) -> dict[str, Any]:
+    """One Gemini tuning example: a user turn and the model's answer."""
+    return {
+        "contents": [
+            {"role": "user", "parts": [{"text": prompt}]},
+            {"role": "model", "parts": [{"text": answer}]},
+        ]
+    }
+
+
+SUPPORT_EXAMPLES = [
+    example("How do I reset my password?", "Open Settings > Security and choose Reset password."),
+    example("Where can I download my invoices?", "Invoices are under Billing > Documents."),
+    example("How do I delete my account?", "Write to privacy@example.com from your account email."),
+]
+
+
+@pytest.fixture(scope="session")
+def storage_url() -> Iterator[str]:
+    """The real gcp-storage-emulator for the session; STORAGE_EMULATOR_HOST points at it."""
+    from vertex_tuning.emulator.storage import StorageServer
+
+    server = StorageServer()
+    url = server.start()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("STORAGE_EMULATOR_HOST", url)
+        yield url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def emulator_session(storage_url: str) -> Iterator[RunningEmulator]:
+    from vertex_tuning.emulator import serve
+
+    with serve(job_seconds=0, storage_url=storage_url) as running:
+        yield running
+
+
+@pytest.fixture
+def emulator(emulator_session: RunningEmulator) -> RunningEmulator:
+    """The session's emulator, reset: no resources, counts or faults; manual progression;
+    no token required."""
+    emulator_session.control.reset()
+    emulator_session.control.configure(job_seconds=0, require_token=None)
+    return emulator_session
+
+
+@pytest.fixture
+def vertex(emulator: RunningEmulator) -> VertexClients:
+    """Anonymous REST clients for `emulator`."""
+    return make_clients(emulator.url)
+
+
+@pytest.fixture
+def vertex_clients() -> Callable[..., VertexClients]:
+    """make_clients(url, token=None, credentials=None), for emulators a test starts itself."""
+    return make_clients
+
+
+@pytest.fixture
+def datasets(storage_url: str) -> Datasets:
+    """A fresh bucket with upload helpers."""
+    return Datasets(storage_url)
+
+
+@pytest.fixture
+def training_uri(datasets: Datasets) -> str:
+    """gs:// URI of a small, valid customer-support dataset."""
+    return datasets.upload("train.jsonl", SUPPORT_EXAMPLES)
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def support_examples() -> list[dict[str, Any]]:
+    """The examples behind `training_uri`."""
+    return [dict(e) for e in SUPPORT_EXAMPLES]
