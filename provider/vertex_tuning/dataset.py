@@ -33,6 +33,7 @@ import hashlib
 import json
 import math
 import re
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from os import PathLike
@@ -504,8 +505,46 @@ def _check_example(obj: Any, errs: _Errors) -> tuple[int, int, int, bool, bool]:
 
 
 def _digest(line: bytes) -> int:
-    """An 8-byte digest of a line: exact duplicates are byte-identical examples."""
-    return int.from_bytes(hashlib.blake2b(line.strip(), digest_size=8).digest(), "big")
+    """A nonzero 8-byte digest of a line: exact duplicates are byte-identical examples."""
+    return int.from_bytes(hashlib.blake2b(line.strip(), digest_size=8).digest(), "big") or 1
+
+
+class _DigestSet:
+    """Open-addressing set of nonzero 64-bit digests in an array: 16-32 bytes per example where
+    a set of Python ints takes about 100, so a million-example file costs ~30 MB, not ~100."""
+
+    __slots__ = ("_mask", "_size", "_table")
+
+    def __init__(self) -> None:
+        self._table = array("Q", [0]) * 1024
+        self._mask = 1023
+        self._size = 0
+
+    def add(self, digest: int) -> bool:
+        """Insert a digest; False when it was already present."""
+        table, mask = self._table, self._mask
+        index = digest & mask  # digests are uniform, so their low bits index well
+        while (slot := table[index]) != 0:
+            if slot == digest:
+                return False
+            index = (index + 1) & mask
+        table[index] = digest
+        self._size += 1
+        if self._size * 2 > mask:  # keep the load under 1/2 so probes stay short
+            self._grow()
+        return True
+
+    def _grow(self) -> None:
+        old = self._table
+        self._table = array("Q", [0]) * (2 * len(old))
+        self._mask = len(self._table) - 1
+        table, mask = self._table, self._mask
+        for digest in old:
+            if digest:
+                index = digest & mask
+                while table[index] != 0:
+                    index = (index + 1) & mask
+                table[index] = digest
 
 
 class _Collector:
@@ -537,7 +576,7 @@ def validate_lines(
     if max_issues < 0:
         raise ValueError(f"max_issues must be >= 0, got {max_issues}")
     out = _Collector(max_issues)
-    seen: set[int] = set()
+    seen = _DigestSet()
     line_no = examples = valid = users = models = multi_turn = systems = multimodal = 0
     characters = longest_chars = duplicates = 0
     longest_line: int | None = None
@@ -575,14 +614,11 @@ def validate_lines(
         except RecursionError:
             out.add("error", line_no, "", "not valid JSON: nested too deeply")
             continue
-        digest = _digest(data)
-        if digest in seen:
+        if not seen.add(_digest(data)):
             duplicates += 1
             if len(duplicate_lines) < DUPLICATE_LINES_SHOWN:
                 duplicate_lines.append(line_no)
             out.add("warning", line_no, "", "duplicate of an earlier example")
-        else:
-            seen.add(digest)
         chars, n_user, n_model, media, system = _check_example(obj, errs)
         if errs:
             for path, message in errs:
