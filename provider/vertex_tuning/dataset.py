@@ -25,6 +25,12 @@ with the v1 ``Content``/``Part`` shapes. Decisions where the docs leave room:
 * A part holds exactly one of ``text``, ``inlineData``, ``fileData``, ``functionCall``,
   ``functionResponse`` (the v1 ``Part.data`` union, minus code execution, which tuning does not
   take); ``videoMetadata`` may ride along with ``inlineData``/``fileData`` only.
+* Exact duplicates are byte-identical lines (surrounding whitespace ignored). They are warnings:
+  the service trains on them, but the seed guide says to remove them.
+* Example limits: a training file with any ``fileData``/``inlineData`` part is held to the
+  multimodal maximum; fewer than the recommended minimum is a warning, over a maximum an error.
+* Stats (turns, characters, tokens, longest) cover valid examples; ``examples`` counts every
+  non-blank line, since each is meant to be one example.
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ __all__ = [
     "DatasetReport",
     "DatasetStats",
     "Issue",
+    "Purpose",
+    "Severity",
     "format_report",
     "split_examples",
     "validate_file",
@@ -72,7 +80,8 @@ MAX_MULTIMODAL_TRAINING_EXAMPLES = 300_000
 MAX_VALIDATION_EXAMPLES = 5_000
 MAX_TOKENS_PER_EXAMPLE = 131_072
 # "For Gemini models, a token is equivalent to about 4 characters" (Google's token-counting
-# docs). Estimated tokens are ceil(text characters / 4); media parts are not counted.
+# docs). Estimated tokens are ceil(text characters / 4), counting text parts (systemInstruction
+# included); media and function-call parts are not counted.
 CHARS_PER_TOKEN = 4
 DEFAULT_MAX_ISSUES = 1000
 DUPLICATE_LINES_SHOWN = 10
