@@ -63,9 +63,21 @@ def describe(exc: BaseException) -> tuple[str, str]:
     from google.api_core import exceptions as gexc
 
     if isinstance(exc, gexc.GoogleAPICallError):
-        status = getattr(exc.grpc_status_code, "name", None) or str(exc.code)
-        return status, str(exc.message)
+        # Over REST, api_core keeps only the HTTP code (400 is FAILED_PRECONDITION or
+        # INVALID_ARGUMENT alike) and prefixes "METHOD URL: "; the JSON body has both plainly.
+        body = _error_body(exc)
+        status = body.get("status") or getattr(exc.grpc_status_code, "name", None) or str(exc.code)
+        return str(status), str(body.get("message") or exc.message)
     return "UNAVAILABLE", f"{type(exc).__name__}: {exc}"
+
+
+def _error_body(exc: BaseException) -> dict[str, Any]:
+    """The `error` object of a REST error response, or {}."""
+    try:
+        error = getattr(exc, "response", None).json()["error"]  # type: ignore[union-attr]
+    except Exception:
+        return {}
+    return error if isinstance(error, dict) else {}
 
 
 class Vertex:
