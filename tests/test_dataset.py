@@ -330,7 +330,7 @@ print(report.stats.valid_examples, after - before, control - after)
 
 def test_validating_a_long_stream_does_not_hold_the_examples() -> None:
     # 200k examples of ~600 bytes from a generator, in a fresh process so the peak RSS is ours.
-    # Holding the raw lines alone costs ~130 MiB (the control proves the probe would see it);
+    # Holding the raw lines alone costs 80+ MiB (the control proves the probe would see it);
     # the validator may keep an 8-byte digest per example: a table of ~6 MiB at its peak.
     out = subprocess.run(
         [sys.executable, "-c", MEMORY_PROBE], capture_output=True, text=True, check=True
@@ -338,7 +338,8 @@ def test_validating_a_long_stream_does_not_hold_the_examples() -> None:
     valid, growth_kib, control_kib = map(int, out.split())
 
     assert valid == 200_000
-    assert control_kib > 100 * 1024, "the probe must be able to see examples being held"
+    # The control lands between ~80 and ~130 MiB depending on what the allocator can reuse.
+    assert control_kib > 48 * 1024, "the probe must be able to see examples being held"
     assert growth_kib < 16 * 1024, f"validating grew the peak RSS by {growth_kib / 1024:.0f} MiB"
 
 
