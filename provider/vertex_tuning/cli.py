@@ -764,6 +764,66 @@ def _number(value: Any) -> str:
     return str(value)
 
 
+# --- validate ------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, metavar="FILE|gs://URI...")
+@click.option(
+    "--purpose",
+    type=click.Choice(["training", "validation"]),
+    default="training",
+    show_default=True,
+    help="Which limits apply: validation sets have their own maximum and no minimum warning.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON report per source, as a list.")
+@click.pass_obj
+def validate(opts: Options, sources: tuple[str, ...], purpose: str, as_json: bool) -> None:
+    """Check Gemini tuning JSONL the way the service will, before a job fails late on it.
+
+    Reports every problem with its line and field path, plus stats. Exits 1 when any source has
+    errors (warnings alone exit 0). gs:// objects are streamed with google-cloud-storage.
+    """
+    from vertex_tuning import dataset
+
+    kind: dataset.Purpose = "validation" if purpose == "validation" else "training"
+    reports = []
+    for source in sources:
+        if source.startswith("gs://"):
+            with _open_gcs(opts, source) as lines:
+                reports.append(dataset.validate_lines(lines, source=source, purpose=kind))
+        else:
+            try:
+                reports.append(dataset.validate_file(source, purpose=kind))
+            except OSError as exc:
+                raise Failure(f"reading {source}: {exc.strerror or exc}", ERROR) from None
+    if as_json:
+        click.echo(json.dumps([r.to_json() for r in reports], indent=2))
+    else:
+        click.echo("\n\n".join(dataset.format_report(r) for r in reports))
+    if not all(r.ok for r in reports):
+        raise click.exceptions.Exit(ERROR)
+
+
+@contextlib.contextmanager
+def _open_gcs(opts: Options, uri: str) -> Any:
+    """Lines of a gs:// object, streamed (STORAGE_EMULATOR_HOST reaches the local emulator)."""
+    import os
+
+    from google.cloud import storage
+
+    bucket, _, name = uri.removeprefix("gs://").partition("/")
+    if os.environ.get("STORAGE_EMULATOR_HOST"):
+        from google.auth.credentials import AnonymousCredentials
+
+        anonymous = AnonymousCredentials()  # type: ignore[no-untyped-call]
+        client = storage.Client(project=opts.project or "local", credentials=anonymous)
+    else:
+        client = storage.Client(project=opts.project)
+    with client.bucket(bucket).blob(name).open("rb") as handle:
+        yield handle
+
+
 @main.command(
     "emulator",
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
