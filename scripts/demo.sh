@@ -58,6 +58,7 @@ vertex-tuning generate "$(pulumi stack output tuned_model_endpoint --stack dev)"
 cat <<MSG
 
 Done. The state lives in $demo/state. To look around, start the emulator again and point at it:
+    export PATH=$(dirname "$(command -v pulumi)"):\$PATH
     export PULUMI_BACKEND_URL=file://$demo/state PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE
     export VERTEX_API_ENDPOINT=http://127.0.0.1:$port
     .venv/bin/vertex-tuning emulator --port $port --state-file $demo/vertex-state.json &

@@ -66,12 +66,14 @@ def test_provider_code_change_is_an_update_that_keeps_every_output() -> None:
 
 
 def test_unknown_inputs_during_preview_count_as_a_replacing_change() -> None:
-    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    from pulumi.output import Unknown
+
+    unknown = Unknown()
     news = {**CHECKED, "training_dataset_uri": unknown, "__provider": "serialized"}
     assert provider().diff("id", OUTPUTS, news).replaces == ["training_dataset_uri"]
     checked = provider().check({}, news)
     assert checked.failures == []
-    assert checked.inputs["training_dataset_uri"] == unknown
+    assert checked.inputs["training_dataset_uri"] is unknown
 
 
 def test_pickled_provider_carries_no_config_or_credentials() -> None:

@@ -27,7 +27,6 @@ from vertex_tuning import spec
 if TYPE_CHECKING:
     from vertex_tuning.vertex import Vertex
 
-_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
 _DELETE_WAIT_SECONDS = 1800.0
 
 
@@ -60,7 +59,7 @@ class TuningJobProvider(ResourceProvider):
             "project": settings_mod.default_project(self._config_get),
             "location": settings_mod.default_location(self._config_get),
         }
-        unknown = {k for k, v in news.items() if _is_unknown(v)}
+        unknown = {k for k, v in news.items() if is_unknown(v)}
         inputs, failures = spec.check_inputs(_olds, news, defaults, unknown=unknown)
         return CheckResult(
             {**inputs, **{k: news[k] for k in unknown}},
@@ -144,18 +143,22 @@ def _vertex(settings: settings_mod.Settings, location: str) -> Vertex:
     return Vertex(settings, location)
 
 
-def _is_unknown(value: Any) -> bool:
-    if value == _UNKNOWN:
+def is_unknown(value: Any) -> bool:
+    """True for a value `pulumi preview` cannot know yet (another resource's output)."""
+    from pulumi.output import Unknown
+    from pulumi.runtime.rpc import UNKNOWN
+
+    if isinstance(value, Unknown) or value == UNKNOWN:
         return True
     if isinstance(value, dict):
-        return any(_is_unknown(v) for v in value.values())
+        return any(is_unknown(v) for v in value.values())
     if isinstance(value, list):
-        return any(_is_unknown(v) for v in value)
+        return any(is_unknown(v) for v in value)
     return False
 
 
 def _differs(old: Any, new: Any) -> bool:
-    if _is_unknown(new):
+    if is_unknown(new):
         return True
     if isinstance(old, int | float) and isinstance(new, int | float):
         return float(old) != float(new)

@@ -23,6 +23,7 @@ from pulumi.dynamic import (
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from vertex_tuning import settings as settings_mod
+from vertex_tuning.provider import is_unknown
 
 
 class SmokeCase(BaseModel):
@@ -108,7 +109,7 @@ class SmokeTestProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         raw = {k: v for k, v in news.items() if not k.startswith("__") and k != "results"}
-        if any(v == "04da6b54-80e4-46f7-96ec-b56ff0331ba9" for v in raw.values()):
+        if any(is_unknown(v) for v in raw.values()):
             return CheckResult(news, [])  # the endpoint is not known until the job exists
         try:
             inputs = SmokeTestInputs.model_validate({k: v for k, v in raw.items() if v is not None})
