@@ -304,7 +304,6 @@ def test_issue_cap_keeps_the_first_issues_and_counts_the_rest() -> None:
 
 
 MEMORY_PROBE = """
-import resource
 from vertex_tuning.dataset import validate_lines
 
 answer = "We offer full refunds within 30 days of purchase with proof of receipt. " * 7
@@ -317,8 +316,13 @@ def lines():
         )
 
 def peak_kib():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM, not ru_maxrss: a child of a large pytest process inherits the parent's ru_maxrss
+    # across fork+exec, which hides any growth; VmHWM can be reset through clear_refs.
+    with open("/proc/self/status") as status:
+        return next(int(l.split()[1]) for l in status if l.startswith("VmHWM:"))
 
+with open("/proc/self/clear_refs", "w") as refs:
+    refs.write("5")
 before = peak_kib()
 report = validate_lines(lines())
 after = peak_kib()
