@@ -10,18 +10,7 @@ from pulumi.dynamic import Resource
 
 from vertex_tuning import settings
 from vertex_tuning.provider import TuningJobProvider
-
-_OUTPUTS = (
-    "job_name",
-    "state",
-    "tuned_model_name",
-    "tuned_model_endpoint",
-    "tuned_model_endpoint_uri",
-    "tuning_data_stats",
-    "experiment",
-    "create_time",
-    "end_time",
-)
+from vertex_tuning.wire import OUTPUT_KEYS
 
 
 def _stack_config(key: str) -> str | None:
@@ -93,6 +82,6 @@ class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
             "max_poll_interval": max_poll_interval,
             "on_delete": on_delete,
             "resource_key": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}",
-            **dict.fromkeys(_OUTPUTS),
+            **dict.fromkeys(OUTPUT_KEYS),
         }
         super().__init__(TuningJobProvider(), resource_name, props, opts)
