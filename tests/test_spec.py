@@ -117,9 +117,14 @@ def test_publisher_prefix_and_tuned_models_are_accepted() -> None:
     assert failures == [] and inputs["base_model"] == tuned
 
 
-def test_auto_name_is_random_once_then_stable_across_updates() -> None:
+def test_auto_name_is_derived_from_the_resource_and_stable_across_updates() -> None:
     first, _ = check(tuned_model_display_name=...)
     assert first["tuned_model_display_name"].startswith("support-")
+    # An interrupted create is retried with no olds: it must get the same name to adopt its job.
+    retried, _ = check(tuned_model_display_name=...)
+    assert retried["tuned_model_display_name"] == first["tuned_model_display_name"]
+    other, _ = check(tuned_model_display_name=..., resource_key="proj/prod/support")
+    assert other["tuned_model_display_name"] != first["tuned_model_display_name"]
     again, _ = spec.check_inputs(
         first, {k: v for k, v in VALID.items() if k != "tuned_model_display_name"}, DEFAULTS
     )

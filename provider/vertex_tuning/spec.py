@@ -6,8 +6,8 @@ Keep this module light (pydantic and stdlib only): it runs on every `pulumi prev
 
 from __future__ import annotations
 
+import hashlib
 import re
-import secrets
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -254,7 +254,7 @@ def check_inputs(
             raw[key] = defaults[key]
     if not raw.get("tuned_model_display_name") and "tuned_model_display_name" not in unknown:
         raw["tuned_model_display_name"] = olds.get("tuned_model_display_name") or _auto_name(
-            str(raw.get("resource_key", "")).rsplit("/", 1)[-1] or "tuned-model"
+            str(raw.get("resource_key", ""))
         )
     try:
         inputs = TuningJobInputs.model_validate(raw)
@@ -265,9 +265,14 @@ def check_inputs(
     return {k: v for k, v in checked.items() if k not in unknown}, []
 
 
-def _auto_name(name: str) -> str:
-    """Pulumi-style auto-name: the resource name plus a short random suffix."""
-    return f"{name[:119]}-{secrets.token_hex(4)}"
+def _auto_name(resource_key: str) -> str:
+    """The resource name plus a suffix derived from "<project>/<stack>/<name>", never random.
+
+    A create interrupted before the engine recorded it comes back with no olds; the same name
+    (so the same fingerprint) is what lets it adopt its running job instead of paying twice.
+    """
+    name = resource_key.rsplit("/", 1)[-1] or "tuned-model"
+    return f"{name[:119]}-{hashlib.sha256(resource_key.encode()).hexdigest()[:8]}"
 
 
 _MISSING_HINTS = {
