@@ -68,7 +68,8 @@ class TuningJobProvider(ResourceProvider):
 
     # --- diff ---
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        keys = set(spec.TuningJobInputs.model_fields) | {"__provider"}
+        # resource_key only names the job for adoption at create; an import reads none back.
+        keys = (set(spec.TuningJobInputs.model_fields) - {"resource_key"}) | {"__provider"}
         changed = sorted(k for k in keys if _differs(olds.get(k), news.get(k)))
         replaces = [k for k in changed if k in spec.REPLACE_ON_CHANGE]
         # Create the new job before deleting the old one, so consumers move to the new endpoint

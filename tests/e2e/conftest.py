@@ -6,10 +6,11 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pulumi import automation as auto
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -56,3 +57,29 @@ def pulumi_env(pulumi_bin: str, tmp_path: Path) -> Iterator[dict[str, str]]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+HostWorkspace = Callable[[Path, str, dict[str, str]], auto.LocalWorkspaceOptions]
+
+
+@pytest.fixture
+def host_workspace() -> HostWorkspace:
+    """Makes workspace options for inline programs whose dynamic resources our host serves.
+
+    Automation API's ProjectSettings has no `plugins`, so the host is named in a Pulumi.yaml in
+    the workspace directory, as a user's project names it (see vertex_tuning/host.py).
+    """
+
+    def make(work_dir: Path, project_name: str, env: dict[str, str]) -> auto.LocalWorkspaceOptions:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        (work_dir / "Pulumi.yaml").write_text(
+            f"name: {project_name}\n"
+            "runtime: python\n"
+            "plugins:\n"
+            "  providers:\n"
+            "    - name: pulumi-python\n"
+            f"      path: {Path(sys.executable).parent}\n"
+        )
+        return auto.LocalWorkspaceOptions(work_dir=str(work_dir), env_vars=env)
+
+    return make

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import threading
 import time
@@ -10,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pulumi
 import pytest
 from pulumi import automation as auto
 
@@ -51,8 +53,11 @@ def tuning_program(**overrides: Any) -> Callable[[], None]:
 class Stacks:
     """Creates Automation API stacks wired to the emulator; remembers them for cleanup."""
 
-    def __init__(self, env: dict[str, str], emulator: RunningEmulator, training_uri: str) -> None:
+    def __init__(
+        self, env: dict[str, str], emulator: RunningEmulator, training_uri: str, workspace: Any
+    ) -> None:
         self.env = {**env, "VERTEX_API_ENDPOINT": emulator.url}
+        self.workspace = workspace
         self.training_uri = training_uri
         self.emulator = emulator
 
@@ -62,7 +67,7 @@ class Stacks:
             stack_name=name,
             project_name="tuning-e2e",
             program=tuning_program(**overrides),
-            opts=auto.LocalWorkspaceOptions(env_vars=self.env),
+            opts=self.workspace("tuning-e2e", self.env),
         )
 
     def jobs(self) -> list[dict[str, Any]]:
@@ -71,10 +76,15 @@ class Stacks:
 
 @pytest.fixture
 def stacks(
-    pulumi_env: dict[str, str], emulator: RunningEmulator, training_uri: str
+    pulumi_env: dict[str, str],
+    emulator: RunningEmulator,
+    training_uri: str,
+    tmp_path: Path,
+    host_workspace: Callable[..., auto.LocalWorkspaceOptions],
 ) -> Iterator[Stacks]:
     emulator.control.configure(job_seconds=1.5)
-    yield Stacks(pulumi_env, emulator, training_uri)
+    workspace = functools.partial(host_workspace, tmp_path / "project")
+    yield Stacks(pulumi_env, emulator, training_uri, workspace)
 
 
 def changes(result: auto.PreviewResult) -> dict[str, int]:
@@ -273,3 +283,36 @@ def _kill_engine() -> None:
         cmdline = proc.info.get("cmdline") or []
         if proc.info.get("name") == "pulumi" and "up" in cmdline and "tuning-e2e" not in cmdline:
             proc.kill()
+
+
+def test_import_adopts_a_job_made_outside_pulumi_and_the_next_preview_is_clean(
+    stacks: Stacks,
+) -> None:
+    from google.cloud import aiplatform_v1
+
+    parent = f"projects/{PROJECT}/locations/{LOCATION}"
+    made = make_clients(stacks.emulator.url).tuning.create_tuning_job(
+        parent=parent,
+        tuning_job=aiplatform_v1.TuningJob(
+            base_model="gemini-2.5-flash",
+            tuned_model_display_name="made-in-the-console",
+            supervised_tuning_spec=aiplatform_v1.SupervisedTuningSpec(
+                training_dataset_uri=stacks.training_uri,
+                hyper_parameters=aiplatform_v1.SupervisedHyperParameters(epoch_count=2),
+            ),
+        ),
+    )
+    _until(lambda: stacks.jobs()[0]["state"] == "JOB_STATE_SUCCEEDED")
+    # The service names jobs by project number; the import ID names the project as the stack does.
+    job_id = f"{parent}/tuningJobs/{made.name.rsplit('/', 1)[1]}"
+    stack = stacks.stack(
+        tuned_model_display_name="made-in-the-console",
+        opts=pulumi.ResourceOptions(import_=job_id),
+    )
+    up = stack.up()
+    # The program's poll settings differ from the defaults an import reads back: in place.
+    assert up.summary.resource_changes == {"create": 1, "import": 1, "update": 1}
+    assert up.outputs["job_name"].value == made.name
+    assert up.outputs["endpoint"].value == stacks.jobs()[0]["tunedModel"]["endpoint"]
+    assert changes(stack.preview()) == {}
+    assert len(stacks.jobs()) == 1  # adopted, never submitted again

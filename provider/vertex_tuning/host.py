@@ -1,0 +1,232 @@
+"""The process that serves Pulumi's dynamic resources: `pulumi-resource-pulumi-python`, ours.
+
+Why not the stock host (`python -m pulumi.dynamic`): it serves every dynamic resource of a
+deployment from one process with a gRPC pool of 4 threads, and TuningJob's create blocks for
+the whole tuning run, so a fifth job is not even submitted until one of the first four ends and
+every check, diff and read queues behind them. It also needs the serialized provider in every
+request, which the engine's Read for an import (`import_` option, `pulumi import`) does not send.
+
+This host speaks the same protocol for any dynamic resource (ours or the user's own) with a pool
+sized for blocking creates, and, when a request carries no serialized provider, finds ours by
+the resource's type token. The engine launches it instead of the stock one because the project
+names it in Pulumi.yaml (`plugins: providers: [{name: pulumi-python, path: ...}]`); it is a
+console script, so it runs with the interpreter of the virtualenv it is installed in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from concurrent import futures
+from typing import Any, TypeVar
+
+import dill
+import grpc
+from google.protobuf import empty_pb2
+from pulumi.dynamic import Config, ConfigureRequest, ResourceProvider
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.metadata import get_project
+from pulumi.runtime import Settings, configure, proto, rpc
+from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
+from pulumi.runtime._serialization import _deserialize
+from pulumi.runtime.proto import provider_pb2_grpc
+
+PROVIDER_KEY = "__provider"
+THREADS_ENV = "VERTEX_TUNING_HOST_THREADS"
+# Each blocking create holds a thread for hours; idle threads cost little, so size for many jobs
+# plus the checks, diffs and reads that must not queue behind them.
+DEFAULT_THREADS = 64
+
+_Reply = TypeVar("_Reply")
+
+
+def _providers_by_type() -> dict[str, Callable[[], ResourceProvider]]:
+    """Our resources that can be read without a serialized provider (import)."""
+    from vertex_tuning.provider import TuningJobProvider
+    from vertex_tuning.resources import TuningJob
+
+    return {f"pulumi-python:{TuningJob._resource_type_name}": TuningJobProvider}
+
+
+class Host(provider_pb2_grpc.ResourceProviderServicer):
+    """The ResourceProvider gRPC service, dispatching to the dynamic providers it is sent."""
+
+    def __init__(self) -> None:
+        self._config: dict[str, Any] = {}
+        self._providers: dict[str, ResourceProvider] = {}
+        self._lock = threading.Lock()
+
+    # --- plugin ---
+    def GetPluginInfo(self, _request: Any, _context: Any) -> Any:
+        from vertex_tuning import __version__
+
+        return proto.PluginInfo(version=__version__)
+
+    def Configure(self, request: Any, _context: Any) -> Any:
+        config = rpc.deserialize_properties(request.args)
+        self._config = {k: rpc.unwrap_rpc_secret(v) for k, v in config.items()}
+        return proto.ConfigureResponse(acceptSecrets=False)
+
+    def Cancel(self, _request: Any, _context: Any) -> Any:
+        # The engine asks once, at the first Ctrl-C; creates already running are left to finish,
+        # as the engine itself waits for them, and a rerun adopts any job still running.
+        return empty_pb2.Empty()
+
+    # --- resource lifecycle ---
+    def Check(self, request: Any, context: Any) -> Any:
+        def check() -> Any:
+            olds = rpc.deserialize_properties(request.olds, True)
+            news = rpc.deserialize_properties(request.news, True)
+            serialized = _known(news.get(PROVIDER_KEY)) or olds.get(PROVIDER_KEY)
+            provider = self._provider(serialized, request.type)
+            result = provider.check(olds, news)
+            inputs = {**result.inputs, PROVIDER_KEY: news.get(PROVIDER_KEY, serialized)}
+            return proto.CheckResponse(
+                inputs=_serialize(inputs),
+                failures=[
+                    proto.CheckFailure(property=f.property, reason=f.reason)
+                    for f in result.failures or []
+                ],
+            )
+
+        return _answer(context, check)
+
+    def Diff(self, request: Any, context: Any) -> Any:
+        def diff() -> Any:
+            olds = rpc.deserialize_properties(request.olds, True)
+            news = rpc.deserialize_properties(request.news, True)
+            serialized = _known(news.get(PROVIDER_KEY)) or olds.get(PROVIDER_KEY)
+            result = self._provider(serialized, request.type).diff(request.id, olds, news)
+            if result.changes is None:
+                changes = proto.DiffResponse.DIFF_UNKNOWN
+            elif result.changes:
+                changes = proto.DiffResponse.DIFF_SOME
+            else:
+                changes = proto.DiffResponse.DIFF_NONE
+            return proto.DiffResponse(
+                changes=changes,
+                replaces=result.replaces or [],
+                stables=result.stables or [],
+                deleteBeforeReplace=bool(result.delete_before_replace),
+            )
+
+        return _answer(context, diff)
+
+    def Create(self, request: Any, context: Any) -> Any:
+        def create() -> Any:
+            props = rpc.deserialize_properties(request.properties)
+            result = self._provider(props.get(PROVIDER_KEY), request.type).create(props)
+            outs = {**(result.outs or {}), PROVIDER_KEY: props[PROVIDER_KEY]}
+            return proto.CreateResponse(id=result.id, properties=_serialize(outs))
+
+        return _answer(context, create)
+
+    def Read(self, request: Any, context: Any) -> Any:
+        def read() -> Any:
+            # Refresh sends the last outputs; a Get sends only inputs; an import sends neither,
+            # so the provider comes from the type token and is serialized here for the state.
+            props = rpc.deserialize_properties(request.properties) or rpc.deserialize_properties(
+                request.inputs
+            )
+            provider = self._provider(props.get(PROVIDER_KEY), request.type)
+            serialized = props.get(PROVIDER_KEY) or serialize_provider(provider)
+            result = provider.read(request.id, props)
+            reply = proto.ReadResponse(
+                id=result.id or "",
+                properties=_serialize({**(result.outs or {}), PROVIDER_KEY: serialized}),
+            )
+            if result.inputs is not None:
+                reply.inputs.CopyFrom(_serialize({**result.inputs, PROVIDER_KEY: serialized}))
+            return reply
+
+        return _answer(context, read)
+
+    def Update(self, request: Any, context: Any) -> Any:
+        def update() -> Any:
+            olds = rpc.deserialize_properties(request.olds)
+            news = rpc.deserialize_properties(request.news)
+            provider = self._provider(news.get(PROVIDER_KEY), request.type)
+            result = provider.update(request.id, olds, news)
+            outs = {**(result.outs or {}), PROVIDER_KEY: news[PROVIDER_KEY]}
+            return proto.UpdateResponse(properties=_serialize(outs))
+
+        return _answer(context, update)
+
+    def Delete(self, request: Any, context: Any) -> Any:
+        def delete() -> Any:
+            props = rpc.deserialize_properties(request.properties)
+            self._provider(props.get(PROVIDER_KEY), request.type).delete(request.id, props)
+            return empty_pb2.Empty()
+
+        return _answer(context, delete)
+
+    # --- providers ---
+    def _provider(self, serialized: str | None, type_token: str) -> ResourceProvider:
+        """The provider a request is for, deserialized and configured once per process."""
+        key = serialized or type_token
+        # Provider code may ask for the project (pulumi.get_project); settings are per thread.
+        configure(Settings(project=os.environ.get("PULUMI_PROJECT", "project"), stack="stack"))
+        with self._lock:
+            provider = self._providers.get(key)
+            if provider is None:
+                provider = _load(serialized, type_token)
+                config = Config(raw_config=self._config, project_name=get_project())
+                provider.configure(ConfigureRequest(config=config))
+                self._providers[key] = provider
+        return provider
+
+
+def _load(serialized: str | None, type_token: str) -> ResourceProvider:
+    if serialized:
+        loaded: ResourceProvider = _deserialize(lambda: dill.loads(base64.b64decode(serialized)))
+        return loaded
+    factory = _providers_by_type().get(type_token)
+    if factory is None:
+        raise ValueError(
+            f"no serialized dynamic provider in the request for {type_token or 'a resource'},"
+            " and it is not a vertex-tuning resource that can be read without one"
+        )
+    return factory()
+
+
+def _known(value: Any) -> Any:
+    return None if value == rpc.UNKNOWN else value
+
+
+def _serialize(props: dict[str, Any]) -> Any:
+    return asyncio.run(rpc.serialize_properties(props, {}))
+
+
+def _answer(context: Any, handler: Callable[[], _Reply]) -> _Reply:
+    """Run a handler; a Python exception becomes the gRPC error the engine prints."""
+    try:
+        return handler()
+    except Exception:
+        context.abort(grpc.StatusCode.UNKNOWN, traceback.format_exc())
+        raise  # abort raises; this line only satisfies the type checker
+
+
+def main() -> None:
+    """Serve on a free local port and tell the engine which one, as every plugin does."""
+    threads = int(os.environ.get(THREADS_ENV) or DEFAULT_THREADS)
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=threads), options=_GRPC_CHANNEL_OPTIONS
+    )
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(Host(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    sys.stdout.write(f"{port}\n")
+    sys.stdout.flush()
+    try:
+        server.wait_for_termination()
+    except KeyboardInterrupt:
+        server.stop(0)
+
+
+if __name__ == "__main__":
+    main()
