@@ -765,6 +765,23 @@ def test_a_fault_sequence_can_let_calls_through(emulator: Any, vertex: Any) -> N
     assert outcomes == ["ok", "500", "ok", "drop", "ok"]
 
 
+def test_a_lost_answer_is_served_then_dropped_and_faults_are_counted(
+    emulator: Any, vertex: Any, training_uri: str
+) -> None:
+    emulator.control.set_faults(sequence=["lost", "503"])
+    with pytest.raises(requests.exceptions.ConnectionError):
+        vertex.tuning.create_tuning_job(parent=vertex.parent, tuning_job=new_job(training_uri))
+    (job,) = emulator.control.jobs()  # created, though the caller never heard
+    with pytest.raises(exceptions.ServiceUnavailable):
+        vertex.tuning.get_tuning_job(name=job["name"], retry=None)
+    assert emulator.control.fault_counts() == {
+        "CreateTuningJob": {"lost": 1},
+        "GetTuningJob": {"503": 1},
+    }
+    emulator.control.reset()
+    assert emulator.control.fault_counts() == {}
+
+
 def test_faults_given_at_start_apply(storage_url: str, vertex_clients: Any) -> None:
     plan = FaultPlan(rate=1.0, kinds=("500",))
     with serve(faults=plan, storage_url=storage_url, seed=1) as running:

@@ -1,6 +1,7 @@
 """Routes: the v1 REST URIs the GAPIC transports use, and the reserved `/_emulator/` control path.
 
-API calls are counted, then may get an injected fault, then are authorized, then served.
+API calls are counted, then may get an injected fault, then are authorized, then served (and a
+"lost" fault drops the connection after serving). Injected faults are counted per method and kind.
 The control path is never counted, faulted or authorized (like moto's /moto-api/).
 """
 
@@ -22,7 +23,7 @@ from vertex_tuning.emulator import handlers
 from vertex_tuning.emulator.backend import Backend
 from vertex_tuning.emulator.codec import to_dict
 from vertex_tuning.emulator.errors import ApiError, error_info, invalid_argument
-from vertex_tuning.emulator.faults import FaultPlan, Faults
+from vertex_tuning.emulator.faults import LOST, FaultPlan, Faults
 from vertex_tuning.emulator.handlers import Call, error_response, json_response
 
 if TYPE_CHECKING:
@@ -148,6 +149,7 @@ class EmulatorApp:
         self.faults = faults
         self.require_token = require_token
         self._counts: Counter[str] = Counter()
+        self._injected: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
         self._api = Map(_api_rules(), converters={"seg": _Segment}).bind("emulator")
         self._control = Map(_control_rules(), converters={"seg": _Segment}).bind("emulator")
@@ -164,12 +166,21 @@ class EmulatorApp:
         with self._lock:
             return dict(self._counts)
 
+    def injected(self) -> dict[str, dict[str, int]]:
+        """Faults injected so far: method -> kind -> count."""
+        by_method: dict[str, dict[str, int]] = {}
+        with self._lock:
+            for (method, kind), count in self._injected.items():
+                by_method.setdefault(method, {})[kind] = count
+        return by_method
+
     def reset(self) -> None:
         """Clear state, counts and faults (configuration stays)."""
         self.backend.reset()
         self.faults.set(FaultPlan())
         with self._lock:
             self._counts.clear()
+            self._injected.clear()
 
     # -- the API -------------------------------------------------------------------------------
 
@@ -179,29 +190,30 @@ class EmulatorApp:
         except HTTPException:
             message = f"The requested URL {request.path} was not found on this server."
             return error_response(ApiError("NOT_FOUND", message))
+        kind = self.faults.pick(method)
         with self._lock:
             self._counts[method] += 1
+            if kind is not None:
+                self._injected[method, kind] += 1
         try:
-            self._inject_fault(method, environ)
+            if kind is not None and kind != LOST:
+                self._inject_fault(method, kind, environ)
             self._authorize(request, method)
-            return handlers.HANDLERS[method](Call(self.backend, request, params))
+            response = handlers.HANDLERS[method](Call(self.backend, request, params))
         except ApiError as error:
-            return error_response(error)
+            response = error_response(error)
         except Dropped:
             raise
         except Exception as exc:
             log.exception("%s failed", method)
-            return error_response(ApiError("INTERNAL", f"Internal error encountered: {exc}"))
+            response = error_response(ApiError("INTERNAL", f"Internal error encountered: {exc}"))
+        if kind == LOST:
+            _drop(method, environ)
+        return response
 
-    def _inject_fault(self, method: str, environ: WSGIEnvironment) -> None:
-        kind = self.faults.pick(method)
-        if kind is None:
-            return
+    def _inject_fault(self, method: str, kind: str, environ: WSGIEnvironment) -> None:
         if kind == "drop":
-            connection = environ.get("werkzeug.socket")
-            if isinstance(connection, socket.socket):
-                connection.shutdown(socket.SHUT_RDWR)
-            raise Dropped(f"fault injection dropped {method}")
+            _drop(method, environ)
         error = _FAULTS[kind]
         if kind == "429":
             retry_after = str(self.faults.plan.retry_after)
@@ -260,7 +272,7 @@ class EmulatorApp:
             case "health":
                 return {"status": "ok"}
             case "requests":
-                return {"counts": self.counts()}
+                return {"counts": self.counts(), "faults": self.injected()}
             case "reset":
                 self.reset()
                 return {}
@@ -290,3 +302,11 @@ class EmulatorApp:
         if "requireToken" in body:
             self.require_token = body["requireToken"] or None
         return {"jobSeconds": self.backend.job_seconds, "requireToken": self.require_token}
+
+
+def _drop(method: str, environ: WSGIEnvironment) -> None:
+    """Close the client's connection without an answer."""
+    connection = environ.get("werkzeug.socket")
+    if isinstance(connection, socket.socket):
+        connection.shutdown(socket.SHUT_RDWR)
+    raise Dropped(f"fault injection dropped {method}")

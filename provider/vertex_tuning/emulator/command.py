@@ -67,7 +67,7 @@ def _names(text: str | None) -> list[str]:
     default="429,500,503,drop",
     envvar=f"{ENV_PREFIX}FAULT_KINDS",
     show_envvar=True,
-    help="Faults --fault-rate picks from: 429, 500, 503, drop.",
+    help="Faults --fault-rate picks from: 429, 500, 503, drop, lost (served, answer dropped).",
 )
 @click.option(
     "--fault-sequence",

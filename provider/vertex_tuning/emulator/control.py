@@ -38,6 +38,11 @@ class EmulatorControl:
         counts: dict[str, int] = self._call("GET", "requests")["counts"]
         return counts
 
+    def fault_counts(self) -> dict[str, dict[str, int]]:
+        """Faults injected per RPC method name and kind (429, 500, 503, drop, lost)."""
+        faults: dict[str, dict[str, int]] = self._call("GET", "requests")["faults"]
+        return faults
+
     def reset(self) -> None:
         """Forget all resources, request counts and faults."""
         self._call("POST", "reset", {})
@@ -51,8 +56,8 @@ class EmulatorControl:
         methods: Iterable[str] = (),
         retry_after: int = 1,
     ) -> dict[str, Any]:
-        """Inject faults: `sequence` first (entries 429/500/503/drop/ok), then `rate` of `kinds`;
-        only into `methods` when given."""
+        """Inject faults: `sequence` first (entries 429/500/503/drop/lost/ok), then `rate` of
+        `kinds`; only into `methods` when given. "lost" serves the call, then drops the answer."""
         body = {
             "rate": rate,
             "kinds": list(kinds),

@@ -1,4 +1,5 @@
-"""Fault injection: a scripted sequence and/or a rate of 429, 500, 503 and dropped connections."""
+"""Fault injection: a scripted sequence and/or a rate of 429, 500, 503, dropped connections and
+lost responses."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from typing import Any
 
 #: Fault kinds; "ok" only makes sense in a sequence, to let one request through.
 KINDS = ("429", "500", "503", "drop")
+#: The call is served, then the connection drops before the answer: the caller cannot tell that
+#: it worked (the case that makes a retried create pay twice). Opt-in: not a default rate kind.
+LOST = "lost"
 PASS = "ok"
 
 
@@ -34,8 +38,9 @@ class FaultPlan:
         kinds = tuple(str(k) for k in body.get("kinds", KINDS))
         sequence = [str(k) for k in body.get("sequence", [])]
         for kind in (*kinds, *sequence):
-            if kind not in (*KINDS, PASS):
-                raise ValueError(f"unknown fault kind {kind!r}; use one of {', '.join(KINDS)}, ok")
+            if kind not in (*KINDS, LOST, PASS):
+                choices = ", ".join((*KINDS, LOST, PASS))
+                raise ValueError(f"unknown fault kind {kind!r}; use one of {choices}")
         return cls(
             rate=rate,
             kinds=kinds or KINDS,
