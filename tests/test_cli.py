@@ -246,7 +246,7 @@ def test_get_shows_the_data_stats_of_a_finished_job(
     assert job["state"] == "JOB_STATE_SUCCEEDED"
     assert job["error"] is None
     stats = job["data_stats"]
-    assert int(stats["tuning_dataset_example_count"]) == len(SUPPORT_EXAMPLES)
+    assert stats["tuning_dataset_example_count"] == len(SUPPORT_EXAMPLES)
     assert stats["user_input_token_distribution"]["mean"] > 0
 
     shown = run(emulator, "jobs", "get", job_id(succeeded))

@@ -748,7 +748,7 @@ def _distributions_table(distributions: Mapping[str, Mapping[str, Any]]) -> Any:
     for column in _DISTRIBUTION_COLUMNS:
         table.add_column(column, justify="right")
     for key, dist in distributions.items():
-        values = [dist.get(c, dist.get(f"{c}_", "")) for c in _DISTRIBUTION_COLUMNS]
+        values = [dist.get(c, "") for c in _DISTRIBUTION_COLUMNS]
         table.add_row(_humanize(key), *(_number(v) for v in values))
     return table
 

@@ -5,10 +5,15 @@ The only module that knows API shapes: camelCase, proto types and enum names sta
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+# protobuf is loaded already: the Pulumi SDK speaks gRPC with it.
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
 
 from vertex_tuning import models, states
 from vertex_tuning.spec import FINGERPRINT_LABEL, REPLACE_ON_CHANGE, TuningJobInputs
@@ -104,6 +109,48 @@ def _time(value: Any) -> str:
     return value.isoformat().replace("+00:00", "Z") if value else ""
 
 
+def plain_from_api(message: Message) -> dict[str, Any]:
+    """A message as plain values for Pulumi outputs: set fields only, int64 as numbers (the
+    JSON wire and proto-plus's to_dict make them strings), enum names, API field names."""
+    return {_api_name(f): _plain_field(f, value) for f, value in message.ListFields()}
+
+
+def detail_from_api(detail: Any) -> dict[str, Any]:
+    """An error detail (a google.protobuf.Any) decoded when it is one of google.rpc's standard
+    types (BadRequest, ErrorInfo, ...), as the REST API shows it; otherwise its type only."""
+    from google.rpc import error_details_pb2
+
+    type_name = detail.type_url.rsplit("/", 1)[-1]
+    message_name = type_name.removeprefix("google.rpc.")
+    kind = error_details_pb2.DESCRIPTOR.message_types_by_name.get(message_name)
+    if kind is None or type_name != kind.full_name:
+        return {"@type": detail.type_url}
+    message = getattr(error_details_pb2, message_name)()
+    message.ParseFromString(detail.value)
+    return {"@type": detail.type_url, **plain_from_api(message)}
+
+
+def _api_name(field: FieldDescriptor) -> str:
+    # proto-plus escapes names that shadow Python builtins (`min` -> `min_`); the API has none.
+    return str(field.name).removesuffix("_")
+
+
+def _plain_field(field: FieldDescriptor, value: Any) -> Any:
+    if field.is_repeated:
+        return [_plain_value(field, item) for item in value]
+    return _plain_value(field, value)
+
+
+def _plain_value(field: FieldDescriptor, value: Any) -> Any:
+    if field.type == FieldDescriptor.TYPE_MESSAGE:
+        return plain_from_api(value)
+    if field.type == FieldDescriptor.TYPE_ENUM:
+        return field.enum_type.values_by_number[value].name
+    if field.type == FieldDescriptor.TYPE_BYTES:
+        return base64.b64encode(value).decode("ascii")
+    return value
+
+
 def job_from_api(job: aiplatform_v1.TuningJob) -> Job:
     """Plain values from the API's TuningJob."""
     from google.cloud import aiplatform_v1 as v1
@@ -113,15 +160,12 @@ def job_from_api(job: aiplatform_v1.TuningJob) -> Job:
     size = v1.SupervisedHyperParameters.AdapterSize(hyper.adapter_size).name
     error = None
     if job.error and (job.error.code or job.error.message):
-        details = [{"type_url": d.type_url} for d in job.error.details]
+        details = [detail_from_api(d) for d in job.error.details]
         error = JobError(code=job.error.code, message=job.error.message, details=details)
     stats: dict[str, Any] = {}
     if "supervised_tuning_data_stats" in job.tuning_data_stats:
-        stats = v1.SupervisedTuningDataStats.to_dict(
-            job.tuning_data_stats.supervised_tuning_data_stats,
-            preserving_proto_field_name=True,
-            use_integers_for_enums=False,
-        )
+        supervised = job.tuning_data_stats.supervised_tuning_data_stats
+        stats = plain_from_api(v1.SupervisedTuningDataStats.pb(supervised))
     base = job.base_model or job.pre_tuned_model.tuned_model_name
     return Job(
         name=job.name,

@@ -100,7 +100,7 @@ def test_up_exports_the_endpoint_and_a_second_up_changes_nothing(stacks: Stacks)
     assert (
         outputs["endpoint_uri"] == f"{stacks.emulator.url}/v1/{outputs['endpoint']}:generateContent"
     )
-    assert outputs["stats"]["tuning_dataset_example_count"] == str(len(SUPPORT_EXAMPLES))
+    assert outputs["stats"]["tuning_dataset_example_count"] == len(SUPPORT_EXAMPLES)
     assert len(stacks.jobs()) == 1
 
     counts_before = stacks.emulator.control.request_counts()
