@@ -722,6 +722,9 @@ class NoRefreshCredentials(AnonymousCredentials):
         ("429", exceptions.TooManyRequests),
         ("500", exceptions.InternalServerError),
         ("503", exceptions.ServiceUnavailable),
+        ("400", exceptions.BadRequest),
+        ("403", exceptions.Forbidden),
+        ("404", exceptions.NotFound),
         ("drop", requests.exceptions.ConnectionError),
     ],
 )

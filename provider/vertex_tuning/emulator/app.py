@@ -134,6 +134,9 @@ _FAULTS = {
     ),
     "500": ApiError("INTERNAL", "Internal error encountered."),
     "503": ApiError("UNAVAILABLE", "The service is currently unavailable."),
+    "400": ApiError("INVALID_ARGUMENT", "Request contains an invalid argument."),
+    "403": ApiError("PERMISSION_DENIED", "The caller does not have permission."),
+    "404": ApiError("NOT_FOUND", "The requested resource was not found."),
 }
 
 

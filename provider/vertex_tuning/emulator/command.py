@@ -67,7 +67,8 @@ def _names(text: str | None) -> list[str]:
     default="429,500,503,drop",
     envvar=f"{ENV_PREFIX}FAULT_KINDS",
     show_envvar=True,
-    help="Faults --fault-rate picks from: 429, 500, 503, drop, lost (served, answer dropped).",
+    help="Faults --fault-rate picks from: 429, 500, 503, drop, lost (served, answer dropped), "
+    "and the permanent 400, 403, 404.",
 )
 @click.option(
     "--fault-sequence",

@@ -56,8 +56,8 @@ class EmulatorControl:
         methods: Iterable[str] = (),
         retry_after: int = 1,
     ) -> dict[str, Any]:
-        """Inject faults: `sequence` first (entries 429/500/503/drop/lost/ok), then `rate` of
-        `kinds`; only into `methods` when given. "lost" serves the call, then drops the answer."""
+        """Inject faults: `sequence` first (entries 429/500/503/400/403/404/drop/lost/ok), then
+        `rate` of `kinds`; only into `methods` when given. "lost" serves, then drops the answer."""
         body = {
             "rate": rate,
             "kinds": list(kinds),

@@ -10,6 +10,8 @@ from typing import Any
 
 #: Fault kinds; "ok" only makes sense in a sequence, to let one request through.
 KINDS = ("429", "500", "503", "drop")
+#: Errors a client must not retry, opt-in: 400 INVALID_ARGUMENT, 403 PERMISSION_DENIED, 404.
+PERMANENT = ("400", "403", "404")
 #: The call is served, then the connection drops before the answer: the caller cannot tell that
 #: it worked (the case that makes a retried create pay twice). Opt-in: not a default rate kind.
 LOST = "lost"
@@ -38,8 +40,8 @@ class FaultPlan:
         kinds = tuple(str(k) for k in body.get("kinds", KINDS))
         sequence = [str(k) for k in body.get("sequence", [])]
         for kind in (*kinds, *sequence):
-            if kind not in (*KINDS, LOST, PASS):
-                choices = ", ".join((*KINDS, LOST, PASS))
+            if kind not in (*KINDS, *PERMANENT, LOST, PASS):
+                choices = ", ".join((*KINDS, *PERMANENT, LOST, PASS))
                 raise ValueError(f"unknown fault kind {kind!r}; use one of {choices}")
         return cls(
             rate=rate,
