@@ -664,7 +664,6 @@ def _show_job(console: Console, job: Job) -> None:
     from rich.text import Text
 
     from vertex_tuning import wire
-    from vertex_tuning.jobs import _code_name
 
     labels = ", ".join(f"{k}={v}" for k, v in sorted(job.labels.items()))
     rows: list[tuple[str, Any]] = [
@@ -699,7 +698,7 @@ def _show_job(console: Console, job: Job) -> None:
             console.print(_distributions_table(distributions))
     if job.error is not None:
         error_rows: list[tuple[str, Any]] = [
-            ("Code", f"{job.error.code} ({_code_name(job.error.code)})"),
+            ("Code", f"{job.error.code} ({wire.code_name(job.error.code)})"),
             ("Message", job.error.message),
         ]
         error_rows += [("Detail", json.dumps(detail)) for detail in job.error.details]

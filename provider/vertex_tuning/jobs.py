@@ -110,7 +110,7 @@ def failure_message(job: wire.Job) -> str:
     """ "tuning job (name) FAILED: NOT_FOUND (5): Training data not found ... Hint: ..."."""
     error = job.error
     cause = (
-        f"{_code_name(error.code)} ({error.code}): {error.message}" if error else "no error given"
+        f"{wire.code_name(error.code)} ({error.code}): {error.message}" if error else "no error given"
     )
     return (
         f"tuning job ({job.name}) ended {states.short(job.state)}: {cause}. "
@@ -194,20 +194,3 @@ def _exists(vertex: Vertex, endpoint: str) -> bool:
     except NotFound:
         return False
     return True
-
-
-def _code_name(code: int) -> str:
-    names = {
-        1: "CANCELLED",
-        2: "UNKNOWN",
-        3: "INVALID_ARGUMENT",
-        4: "DEADLINE_EXCEEDED",
-        5: "NOT_FOUND",
-        7: "PERMISSION_DENIED",
-        8: "RESOURCE_EXHAUSTED",
-        9: "FAILED_PRECONDITION",
-        10: "ABORTED",
-        13: "INTERNAL",
-        14: "UNAVAILABLE",
-    }
-    return names.get(code, "ERROR")

@@ -115,6 +115,16 @@ def plain_from_api(message: Message) -> dict[str, Any]:
     return {_api_name(f): _plain_field(f, value) for f, value in message.ListFields()}
 
 
+def code_name(code: int) -> str:
+    """google.rpc.Code's name for a status code: 5 -> NOT_FOUND."""
+    from google.rpc import code_pb2
+
+    try:
+        return str(code_pb2.Code.Name(code))
+    except ValueError:
+        return f"CODE_{code}"
+
+
 def detail_from_api(detail: Any) -> dict[str, Any]:
     """An error detail (a google.protobuf.Any) decoded when it is one of google.rpc's standard
     types (BadRequest, ErrorInfo, ...), as the REST API shows it; otherwise its type only."""
