@@ -8,23 +8,33 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider
+from pulumi.runtime.config import CONFIG
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import vertex_tuning
+from vertex_tuning.smoke import SmokeCase
+
+NAMESPACE = "vertex-tuning"
+# Keys of the namespace that the providers read themselves (vertex_tuning/settings.py).
+PROVIDER_KEYS = frozenset({"apiEndpoint", "accessToken"})
+# GCP label values: the environment, version and team become labels of the job and the model.
+LABEL_VALUE = r"^[a-z][a-z0-9_-]{0,62}$"
 
 
 class StackSettings(BaseModel):
-    """The stack's config under the `vertex-tuning:` namespace, checked before anything runs."""
+    """The stack's config under `vertex-tuning:`, typed and checked before anything runs."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     environment: str = Field(pattern=r"^[a-z][a-z0-9-]{0,30}$")
     model_name: str = Field(alias="modelName", pattern=r"^[a-z][a-z0-9-]{0,40}$")
     version: str = Field(pattern=r"^v[0-9]+$")
-    team: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,62}$")
+    team: str = Field(pattern=LABEL_VALUE)
     base_model: str = Field(alias="baseModel")
     training_data_uri: str = Field(alias="trainingDataUri")
     validation_data_uri: str | None = Field(default=None, alias="validationDataUri")
@@ -32,60 +42,109 @@ class StackSettings(BaseModel):
     learning_rate_multiplier: float | None = Field(default=None, alias="learningRateMultiplier")
     adapter_size: str | None = Field(default=None, alias="adapterSize")
     protect: bool = False
-    on_delete: str = Field(default="delete_endpoint", alias="onDelete")
+    on_delete: Literal["keep", "delete_endpoint", "delete_model"] = Field(
+        default="delete_endpoint", alias="onDelete"
+    )
     timeout: str = "8h"
-    smoke_tests: list[dict[str, Any]] = Field(default_factory=list, alias="smokeTests")
+    poll_interval: str | None = Field(default=None, alias="pollInterval")
+    max_poll_interval: str | None = Field(default=None, alias="maxPollInterval")
+    smoke_tests: list[SmokeCase] = Field(default_factory=list, alias="smokeTests")
 
 
 def load_settings() -> StackSettings:
-    config = pulumi.Config()
-    raw: dict[str, Any] = {}
-    for name, field in StackSettings.model_fields.items():
-        key = field.alias or name
-        value = config.get_object(key) if key == "smokeTests" else config.get(key)
-        if value is not None:
-            raw[key] = value
+    """Every `vertex-tuning:` key of the stack, so a misspelt key fails instead of being ignored."""
+    config = pulumi.Config(NAMESPACE)
+    # pulumi.Config cannot list keys; the runtime's config map is the one place that can.
+    keys = {k.partition(":")[2] for k in CONFIG.get() if k.startswith(f"{NAMESPACE}:")}
+    raw = {
+        key: config.get_object(key) if key == "smokeTests" else config.get(key)
+        for key in sorted(keys - PROVIDER_KEYS)
+    }
     try:
         return StackSettings.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(f"vertex-tuning:{e['loc'][0]}: {e['msg']}" for e in exc.errors())
-        raise pulumi.RunError(f"invalid stack config: {problems}") from None
+        problems = "\n".join(f"  {_config_path(e['loc'])}: {_rule(e)}" for e in exc.errors())
+        raise pulumi.RunError(f"invalid stack config:\n{problems}") from None
+
+
+def _config_path(loc: tuple[int | str, ...]) -> str:
+    path = f"{NAMESPACE}:{loc[0]}"
+    for part in loc[1:]:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _rule(error: Any) -> str:
+    if error["type"] == "missing":
+        return f"is required: pulumi config set {_config_path(error['loc'])} VALUE"
+    if error["type"] == "extra_forbidden" and len(error["loc"]) == 1:
+        known = ", ".join(sorted(f.alias or n for n, f in StackSettings.model_fields.items()))
+        return f"is not a setting of this program (known: {known})"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def digest(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:8]
+
+
+class ReleaseDateProvider(ResourceProvider):
+    """Keeps the UTC date a model version was first deployed.
+
+    The seed names models `support-model-v2-<date>`; a date taken while the program runs would
+    rename, and so retrain, the model every day. This one changes only with the version key.
+    """
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        date = datetime.now(UTC).date().isoformat()
+        return CreateResult(f"{props['key']}@{date}", {**props, "date": date})
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = olds.get("key") != news.get("key")
+        return DiffResult(changes=changed, replaces=["key"] if changed else [])
+
+
+class ReleaseDate(Resource):
+    date: pulumi.Output[str]
+
+    def __init__(self, name: str, key: str) -> None:
+        super().__init__(ReleaseDateProvider(), name, {"key": key, "date": None})
 
 
 s = load_settings()
-# The version label carries what produced the model: the data and the training spec. A change of
-# either is a new model version with a new name, so the registry shows which stack made which.
-spec_digest = hashlib.sha256(
-    json.dumps(
-        [
-            s.base_model,
-            s.training_data_uri,
-            s.validation_data_uri,
-            s.epoch_count,
-            s.learning_rate_multiplier,
-            s.adapter_size,
-        ],
-    ).encode()
-).hexdigest()[:8]
+# The version is what produced the model: the data, and the spec trained on it. Changing either
+# is a new model with a new name, and the labels let the registry be filtered by both.
+data_digest = digest(s.training_data_uri, s.validation_data_uri)
+spec_digest = digest(
+    data_digest, s.base_model, s.epoch_count, s.learning_rate_multiplier, s.adapter_size
+)
+released = ReleaseDate("release-date", key=f"{s.environment}-{s.version}-{spec_digest}").date
+model_version = released.apply(lambda date: f"{s.version}-{date}-{spec_digest}")
+labels = {
+    "environment": s.environment,
+    "version": s.version,
+    "team": s.team,
+    "spec": spec_digest,
+    "data": data_digest,
+    "released": released,
+    "managed-by": "pulumi",
+}
 
 job = vertex_tuning.TuningJob(
     "tuned-model",
     base_model=s.base_model,
     training_dataset_uri=s.training_data_uri,
     validation_dataset_uri=s.validation_data_uri,
-    tuned_model_display_name=f"{s.model_name}-{s.environment}-{s.version}-{spec_digest}",
+    tuned_model_display_name=model_version.apply(
+        lambda version: f"{s.model_name}-{s.environment}-{version}"
+    ),
     description=f"{s.model_name} {s.version} for {s.environment}, managed by Pulumi",
     epoch_count=s.epoch_count,
     learning_rate_multiplier=s.learning_rate_multiplier,
     adapter_size=s.adapter_size,
-    labels={
-        "environment": s.environment,
-        "version": s.version,
-        "team": s.team,
-        "spec": spec_digest,
-        "managed-by": "pulumi",
-    },
+    labels=labels,
     timeout=s.timeout,
+    poll_interval=s.poll_interval,
+    max_poll_interval=s.max_poll_interval,
     on_delete=s.on_delete,
     opts=pulumi.ResourceOptions(protect=s.protect),
 )
@@ -96,13 +155,31 @@ if s.smoke_tests:
         endpoint=job.tuned_model_endpoint,
         location=job.location,
         base_model=s.base_model,
-        cases=s.smoke_tests,
+        # Normalised as the resource's check stores them, so an unchanged case never diffs.
+        cases=[case.model_dump(mode="json", exclude_none=True) for case in s.smoke_tests],
     )
-    pulumi.export("smoke_test_passed", smoke.passed)
+    pulumi.export(
+        "smoke_test_answers",
+        smoke.results.apply(lambda results: {r["name"]: r["answer"] for r in results}),
+    )
 
+pulumi.export("model_version", model_version)
 pulumi.export("tuning_job", job.job_name)
 pulumi.export("tuned_model", job.tuned_model_name)
 pulumi.export("tuned_model_display_name", job.tuned_model_display_name)
+pulumi.export("tuned_model_labels", labels)
 pulumi.export("tuned_model_endpoint", job.tuned_model_endpoint)
 pulumi.export("tuned_model_endpoint_uri", job.tuned_model_endpoint_uri)
-pulumi.export("tuning_data_stats", job.tuning_data_stats)
+pulumi.export(
+    "tuning_data_stats",
+    job.tuning_data_stats.apply(
+        lambda stats: {
+            key: stats.get(key)
+            for key in (
+                "tuning_dataset_example_count",
+                "total_billable_token_count",
+                "tuning_step_count",
+            )
+        }
+    ),
+)
