@@ -2,6 +2,7 @@
 
 `modelStack` names the model stack (e.g. organization/vertex-tuning/dev); its endpoint flows
 into this stack's own resource, so a new model version rolls out on the next `pulumi up` here.
+`configPath` is where the app's config file goes (relative to this directory, or absolute).
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ config = pulumi.Config()
 model = pulumi.StackReference(config.require("modelStack"))
 app = AppConfig(
     "support-app-config",
-    path=config.require("configPath"),
+    # Relative to this project, not to wherever the provider process happens to run.
+    path=str(Path(__file__).parent / config.require("configPath")),
     endpoint=model.require_output("tuned_model_endpoint"),
     endpoint_uri=model.require_output("tuned_model_endpoint_uri"),
 )
