@@ -13,8 +13,9 @@ from vertex_tuning._version import __version__
 if TYPE_CHECKING:
     from vertex_tuning.resources import TuningJob
     from vertex_tuning.smoke import ModelSmokeTest
+    from vertex_tuning.training_data import TrainingDataset
 
-__all__ = ["ModelSmokeTest", "TuningJob", "__version__"]
+__all__ = ["ModelSmokeTest", "TrainingDataset", "TuningJob", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
@@ -26,4 +27,8 @@ def __getattr__(name: str) -> Any:
         from vertex_tuning import smoke
 
         return smoke.ModelSmokeTest
+    if name == "TrainingDataset":
+        from vertex_tuning import training_data
+
+        return training_data.TrainingDataset
     raise AttributeError(f"module 'vertex_tuning' has no attribute {name!r}")
