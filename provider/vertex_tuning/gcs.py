@@ -26,6 +26,11 @@ REPORT_ISSUES = 50
 class StorageError(Exception):
     """A Cloud Storage call failed: "verb noun (gs://...): STATUS: cause"."""
 
+    def __init__(self, action: str, uri: str, status: str, cause: str) -> None:
+        super().__init__(f"{action} ({uri}): {status}: {cause}")
+        self.status = status
+        self.cause = cause
+
 
 class ObjectMissing(StorageError):
     """The object or its bucket does not exist: a value at the edges, not a failure."""
@@ -75,8 +80,11 @@ def upload(storage: Any, uri: str, *, filename: str | None = None, text: str | N
             _call("uploading", uri, lambda: blob.upload_from_string(text or "", **options))
     except ObjectMissing:
         raise StorageError(
-            f"uploading object ({uri}): NOT_FOUND: bucket {bucket!r} does not exist; create it "
-            "first (the provider never creates or deletes buckets)"
+            "uploading object",
+            uri,
+            "NOT_FOUND",
+            f"bucket {bucket!r} does not exist; create it first (the provider never creates or "
+            "deletes buckets)",
         ) from None
 
 
@@ -131,11 +139,16 @@ def verify_datasets(
                 report = dataset.validate_lines(
                     lines, source=uri, purpose=purpose, max_issues=REPORT_ISSUES
                 )
-        except ObjectMissing:
+        except StorageError as exc:
+            missing = isinstance(exc, ObjectMissing)
+            cause = "the object (or its bucket) does not exist" if missing else exc.cause
+            fix = "upload it first" if missing else "let this identity read it"
             raise StorageError(
-                f"checking {what} ({uri}): NOT_FOUND: the object (or its bucket) does not "
-                "exist; no tuning job was submitted. Upload it first, or set "
-                "validate_data=False to leave the check to Vertex AI"
+                f"checking {what}",
+                uri,
+                exc.status,
+                f"{cause}; no tuning job was submitted ({fix}, or set validate_data=False to "
+                "leave the check to Vertex AI)",
             ) from None
         if not report.ok:
             raise DatasetInvalid(
@@ -169,4 +182,4 @@ def _mapped(action: str, uri: str, exc: Any) -> StorageError:
     status = getattr(exc.grpc_status_code, "name", None) or str(exc.code)
     cause = _REQUEST_LINE.sub("", str(exc.message))
     kind = ObjectMissing if isinstance(exc, exceptions.NotFound) else StorageError
-    return kind(f"{action} object ({uri}): {status}: {cause}")
+    return kind(f"{action} object", uri, status, cause)

@@ -32,8 +32,18 @@ def find_adoptable(vertex: Vertex, inputs: TuningJobInputs, fingerprint: str) ->
     return None
 
 
-def adopt_or_submit(vertex: Vertex, inputs: TuningJobInputs, *, emit: Emit) -> wire.Job:
-    """Adopt this resource's job if one exists, else submit exactly one."""
+def adopt_or_submit(
+    vertex: Vertex,
+    inputs: TuningJobInputs,
+    *,
+    emit: Emit,
+    check_data: Callable[[], None] | None = None,
+) -> wire.Job:
+    """Adopt this resource's job if one exists, else submit exactly one.
+
+    `check_data` runs once before the first submission and raises to submit nothing; an adopted
+    job was checked when it was submitted.
+    """
     fingerprint = wire.fingerprint(inputs)
     parent = wire.parent_of(inputs.project, inputs.location)
     label = f"tuning job {inputs.tuned_model_display_name}"
@@ -46,6 +56,9 @@ def adopt_or_submit(vertex: Vertex, inputs: TuningJobInputs, *, emit: Emit) -> w
                 "started by an earlier update that did not finish"
             )
             return existing
+        if check_data is not None:
+            check_data()
+            check_data = None  # a resubmission after a lost response reads the data once only
         try:
             created = vertex.create_job(parent, wire.spec_to_api(inputs, fingerprint))
         except VertexError as exc:
@@ -89,10 +102,16 @@ def wait_for_job(
         ) from None
 
 
-def tune(vertex: Vertex, inputs: TuningJobInputs, *, emit: Emit) -> wire.Job:
+def tune(
+    vertex: Vertex,
+    inputs: TuningJobInputs,
+    *,
+    emit: Emit,
+    check_data: Callable[[], None] | None = None,
+) -> wire.Job:
     """Submit (or adopt) and wait for success; failures raise with the service's words."""
     label = f"tuning job {inputs.tuned_model_display_name}"
-    job = adopt_or_submit(vertex, inputs, emit=emit)
+    job = adopt_or_submit(vertex, inputs, emit=emit, check_data=check_data)
     policy = PollPolicy(initial=inputs.poll_interval, maximum=inputs.max_poll_interval)
     job = wait_for_job(
         vertex,
@@ -110,7 +129,9 @@ def failure_message(job: wire.Job) -> str:
     """ "tuning job (name) FAILED: NOT_FOUND (5): Training data not found ... Hint: ..."."""
     error = job.error
     cause = (
-        f"{wire.code_name(error.code)} ({error.code}): {error.message}" if error else "no error given"
+        f"{wire.code_name(error.code)} ({error.code}): {error.message}"
+        if error
+        else "no error given"
     )
     return (
         f"tuning job ({job.name}) ended {states.short(job.state)}: {cause}. "

@@ -8,6 +8,7 @@ network code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import (
@@ -25,6 +26,7 @@ from vertex_tuning import settings as settings_mod
 from vertex_tuning import spec
 
 if TYPE_CHECKING:
+    from vertex_tuning.dataset import Purpose
     from vertex_tuning.vertex import Vertex
 
 _DELETE_WAIT_SECONDS = 1800.0
@@ -85,7 +87,7 @@ class TuningJobProvider(ResourceProvider):
         inputs = _inputs(props)
         settings = settings_mod.resolve(self._config_get)
         vertex = _vertex(settings, inputs.location)
-        job = jobs.tune(vertex, inputs, emit=_say)
+        job = jobs.tune(vertex, inputs, emit=_say, check_data=_data_check(settings, inputs))
         outs = {**props, **wire.outputs_from_job(job, settings.base_url(inputs.location))}
         return CreateResult(job.name, _clean(outs))
 
@@ -136,6 +138,24 @@ class TuningJobProvider(ResourceProvider):
 def _inputs(props: dict[str, Any]) -> spec.TuningJobInputs:
     fields = spec.TuningJobInputs.model_fields
     return spec.TuningJobInputs.model_validate({k: v for k, v in props.items() if k in fields})
+
+
+def _data_check(
+    settings: settings_mod.Settings, inputs: spec.TuningJobInputs
+) -> Callable[[], None] | None:
+    """The pre-submit check of the gs:// datasets, unless `validate_data` is off."""
+    if not inputs.validate_data:
+        return None
+
+    def check() -> None:
+        from vertex_tuning import gcs
+
+        uris: list[tuple[str, Purpose]] = [(inputs.training_dataset_uri, "training")]
+        if inputs.validation_dataset_uri:
+            uris.append((inputs.validation_dataset_uri, "validation"))
+        gcs.verify_datasets(gcs.client(settings, inputs.project), uris, emit=_say)
+
+    return check
 
 
 def _vertex(settings: settings_mod.Settings, location: str) -> Vertex:

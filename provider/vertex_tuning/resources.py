@@ -24,7 +24,8 @@ class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
 
     Spec inputs (base_model, datasets, hyperparameters, labels, project, location, ...) replace
     the job when they change; behaviour inputs (timeout, poll_interval, max_poll_interval,
-    on_delete) update in place. Outputs include the tuned model's endpoint and its URL.
+    on_delete, validate_data) update in place. Unless `validate_data` is False, the gs://
+    datasets must exist and pass the validator before anything is submitted. Outputs include the tuned model's endpoint and its URL.
     """
 
     job_name: pulumi.Output[str]
@@ -61,6 +62,7 @@ class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
         poll_interval: pulumi.Input[str | float] | None = None,
         max_poll_interval: pulumi.Input[str | float] | None = None,
         on_delete: pulumi.Input[str] | None = None,
+        validate_data: pulumi.Input[bool] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
@@ -81,6 +83,7 @@ class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
             "poll_interval": poll_interval,
             "max_poll_interval": max_poll_interval,
             "on_delete": on_delete,
+            "validate_data": validate_data,
             "resource_key": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}",
             **dict.fromkeys(OUTPUT_KEYS),
         }

@@ -115,6 +115,8 @@ class TuningJobInputs(BaseModel):
         float, BeforeValidator(parse_duration), Field(ge=0.05, le=3600)
     ] = 30.0
     on_delete: Literal["keep", "delete_endpoint", "delete_model"] = "delete_endpoint"
+    # Stream the gs:// datasets through the validator before submitting (not when adopting).
+    validate_data: bool = True
 
     # --- identity for adoption, set by the TuningJob class: "<project>/<stack>/<name>" ---
     resource_key: str = ""

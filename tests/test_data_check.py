@@ -1,0 +1,132 @@
+"""TuningJob's pre-submit data check: the gs:// datasets must exist and pass the validator before
+anything is submitted. The real storage emulator and Vertex AI emulator, through Google's clients."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from conftest import LOCATION, PROJECT, SUPPORT_EXAMPLES, Datasets
+from test_dataset import DATA
+from vertex_tuning import gcs
+from vertex_tuning.provider import TuningJobProvider
+
+if TYPE_CHECKING:
+    from vertex_tuning.emulator import RunningEmulator
+
+
+def tuning_job(**overrides: Any) -> dict[str, Any]:
+    news = {
+        "base_model": "gemini-2.5-flash",
+        "tuned_model_display_name": "support-check",
+        "project": PROJECT,
+        "location": LOCATION,
+        "poll_interval": 0.05,
+        "max_poll_interval": 0.05,
+        "resource_key": "proj/dev/support",
+        **overrides,
+    }
+    result = TuningJobProvider().check({}, news)
+    assert result.failures == []
+    return dict(result.inputs)
+
+
+@pytest.fixture
+def vertex_env(emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch) -> RunningEmulator:
+    monkeypatch.setenv("VERTEX_API_ENDPOINT", emulator.url)
+    return emulator
+
+
+def creates(emulator: RunningEmulator) -> int:
+    return emulator.control.request_counts().get("CreateTuningJob", 0)
+
+
+def test_a_missing_training_object_fails_before_anything_is_submitted(
+    vertex_env: RunningEmulator, datasets: Datasets
+) -> None:
+    uri = datasets.missing("nowhere.jsonl")
+    with pytest.raises(gcs.StorageError) as info:
+        TuningJobProvider().create(tuning_job(training_dataset_uri=uri))
+    assert str(info.value).startswith(f"checking training data ({uri}): NOT_FOUND: ")
+    assert "no tuning job was submitted" in str(info.value)
+    assert "validate_data=False" in str(info.value)
+    assert creates(vertex_env) == 0
+
+
+def test_invalid_validation_data_fails_with_the_validators_report(
+    vertex_env: RunningEmulator, datasets: Datasets, training_uri: str
+) -> None:
+    bad = datasets.upload("validation.jsonl", (DATA / "bad_role.jsonl").read_text())
+    with pytest.raises(gcs.DatasetInvalid) as info:
+        TuningJobProvider().create(
+            tuning_job(training_dataset_uri=training_uri, validation_dataset_uri=bad)
+        )
+    message = str(info.value)
+    assert message.startswith(f"checking validation data ({bad}): INVALID: 1 error; ")
+    assert f"{bad}: INVALID (1 error, 0 warnings) [validation dataset]" in message
+    assert "line 3:\n  error   contents[1].role: must be" in message
+    assert creates(vertex_env) == 0
+
+
+def test_a_long_report_is_capped_but_counts_every_error(
+    vertex_env: RunningEmulator, datasets: Datasets
+) -> None:
+    system = '"systemInstruction": {{"parts": [{{"text": "n{}"}}]}}'
+    lines = [f'{{"contents": [], {system.format(i)}}}' for i in range(120)]
+    bad = datasets.upload("train.jsonl", "\n".join(lines))
+    with pytest.raises(gcs.DatasetInvalid) as info:
+        TuningJobProvider().create(tuning_job(training_dataset_uri=bad))
+    message = str(info.value)
+    assert "INVALID: 120 errors" in message
+    assert "line 50:" in message and "line 51:" not in message
+    assert message.endswith("... and 70 more issues")
+    assert creates(vertex_env) == 0
+
+
+def test_valid_data_is_checked_then_submitted(
+    vertex_env: RunningEmulator, training_uri: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vertex_env.control.configure(job_seconds=0.2)
+    result = TuningJobProvider().create(tuning_job(training_dataset_uri=training_uri))
+    assert f"/locations/{LOCATION}/tuningJobs/" in result.id
+    out = capsys.readouterr().out
+    n = len(SUPPORT_EXAMPLES)
+    assert f"checked training data {training_uri}: {n} examples, OK, 1 warning\n" in out
+    assert out.index("checked training data") < out.index("submitted")
+    assert creates(vertex_env) == 1
+
+
+def test_validate_data_false_submits_without_reading_the_data(
+    vertex_env: RunningEmulator, datasets: Datasets
+) -> None:
+    from vertex_tuning.errors import JobFailed
+
+    vertex_env.control.configure(job_seconds=0.2)
+    uri = datasets.missing("nowhere.jsonl")
+    with pytest.raises(JobFailed, match="NOT_FOUND"):  # the service's own check, later
+        TuningJobProvider().create(tuning_job(training_dataset_uri=uri, validate_data=False))
+    assert creates(vertex_env) == 1
+
+
+def test_adopting_a_running_job_does_not_check_the_data_again(
+    vertex_env: RunningEmulator, datasets: Datasets
+) -> None:
+    from vertex_tuning.errors import JobTimeout
+
+    uri = datasets.upload("train.jsonl", SUPPORT_EXAMPLES)
+    props = tuning_job(training_dataset_uri=uri, timeout=1)
+    with pytest.raises(JobTimeout):  # jobs move only when told: the first up gives up waiting
+        TuningJobProvider().create(props)
+    (job,) = vertex_env.control.jobs()
+    vertex_env.control.finish(job["name"])  # it trains on the data it read
+    datasets.bucket.blob("train.jsonl").delete()  # a check would fail now
+    assert TuningJobProvider().create(props).id == job["name"]
+    assert creates(vertex_env) == 1
+
+
+def test_validate_data_is_behaviour_and_never_replaces_the_job() -> None:
+    olds = {**tuning_job(training_dataset_uri="gs://bkt/t.jsonl"), "__provider": "p"}
+    news = {**olds, "validate_data": False}
+    result = TuningJobProvider().diff("id", olds, news)
+    assert result.changes is True and result.replaces == []
