@@ -103,7 +103,7 @@ class ReleaseDateProvider(ResourceProvider):
         return DiffResult(changes=changed, replaces=["key"] if changed else [])
 
 
-class ReleaseDate(Resource):
+class ReleaseDate(Resource, module="stacks", name="ReleaseDate"):
     date: pulumi.Output[str]
 
     def __init__(self, name: str, key: str) -> None:
