@@ -11,6 +11,9 @@ export PULUMI_BACKEND_URL="file://$demo/state"
 export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE:-demo}
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
+# The demo needs no plugin from the internet; without this the language host spends seconds on
+# every command trying to download one for the pulumi-vertex-tuning package (it goes by the name).
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 
 echo "==> starting the Vertex AI emulator on 127.0.0.1:$port (jobs take ${VERTEX_EMULATOR_JOB_SECONDS:-8}s)"
 python -m vertex_tuning.emulator --host 127.0.0.1 --port "$port" \
@@ -48,7 +51,12 @@ pulumi stack select dev --create --non-interactive
 pulumi up --yes --non-interactive --stack dev
 
 echo
-echo "==> the tuned model's endpoint"
+echo "==> the CI check: the deployed stack matches its code and config (exit 0)"
+pulumi preview --diff --expect-no-changes --non-interactive --stack dev
+
+echo
+echo "==> the tuned model, its version and its endpoint"
+pulumi stack output tuned_model_display_name --stack dev
 pulumi stack output tuned_model_endpoint --stack dev
 pulumi stack output tuned_model_endpoint_uri --stack dev
 echo
@@ -60,10 +68,12 @@ cat <<MSG
 Done. The state lives in $demo/state. To look around, start the emulator again and point at it:
     export PATH=$(dirname "$(command -v pulumi)"):\$PATH
     export PULUMI_BACKEND_URL=file://$demo/state PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE
-    export VERTEX_API_ENDPOINT=http://127.0.0.1:$port
+    export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+    export VERTEX_API_ENDPOINT=http://127.0.0.1:$port GOOGLE_CLOUD_PROJECT=demo-project GOOGLE_CLOUD_LOCATION=us-central1
     .venv/bin/vertex-tuning emulator --port $port --state-file $demo/vertex-state.json &
     pulumi stack output --stack dev          # every output
     pulumi refresh --stack dev               # read the live job back
-    .venv/bin/vertex-tuning jobs list        # the seed's operations, for humans and CI
+    pulumi preview --diff --expect-no-changes --stack dev   # CI: exit 7 if code and stack differ
+    .venv/bin/vertex-tuning jobs list --label environment=dev   # the registry, by the stack's labels
     pulumi destroy --stack dev               # undeploy, delete the endpoint and the model
 MSG
