@@ -57,6 +57,24 @@ SIGINT_ONCE = "sigint-once"
 _HOST_MARKERS = ("pulumi.dynamic", "pulumi-resource-pulumi-python", "vertex_tuning.host")
 
 
+def job_args(training_uri: str, **extra: Any) -> dict[str, Any]:
+    """TuningJob args for a short emulated job in the test project, polled often."""
+    return {
+        "base_model": "gemini-2.5-flash",
+        "training_dataset_uri": training_uri,
+        "project": "test-project",
+        "location": "us-central1",
+        "poll_interval": 0.2,
+        "max_poll_interval": 0.5,
+        **extra,
+    }
+
+
+def emulator_env(pulumi_env: dict[str, str], vertex_url: str, storage_url: str) -> dict[str, str]:
+    """The CLI's environment: the provider reaches the emulators, nothing else changes."""
+    return {**pulumi_env, "VERTEX_API_ENDPOINT": vertex_url, "STORAGE_EMULATOR_HOST": storage_url}
+
+
 @dataclass
 class Result:
     """One finished CLI command."""

@@ -10,12 +10,11 @@ from __future__ import annotations
 import os
 import random
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from conftest import LOCATION, PROJECT
-from e2e.harness import INTERRUPTIONS, Project, interrupt_and_recover
+from e2e.harness import INTERRUPTIONS, Project, emulator_env, interrupt_and_recover, job_args
 
 if TYPE_CHECKING:
     from vertex_tuning.emulator import RunningEmulator
@@ -26,29 +25,12 @@ JOB_SECONDS = 3.0  # long enough that every interruption lands while jobs wait
 RESOURCES = ("alpha", "beta")
 
 
-def job_args(training_uri: str, **extra: Any) -> dict[str, Any]:
-    """TuningJob args for a short emulated job, polled often."""
-    return {
-        "base_model": "gemini-2.5-flash",
-        "training_dataset_uri": training_uri,
-        "project": PROJECT,
-        "location": LOCATION,
-        "poll_interval": 0.2,
-        "max_poll_interval": 0.5,
-        **extra,
-    }
-
-
 @pytest.fixture
 def project(
     tmp_path: Path, pulumi_env: dict[str, str], emulator: RunningEmulator, training_uri: str
 ) -> Project:
     emulator.control.configure(job_seconds=JOB_SECONDS)
-    env = {
-        **pulumi_env,
-        "VERTEX_API_ENDPOINT": emulator.url,
-        "STORAGE_EMULATOR_HOST": emulator.storage_url,
-    }
+    env = emulator_env(pulumi_env, emulator.url, emulator.storage_url)
     project = Project(tmp_path / "project", env)
     project.program({name: job_args(training_uri) for name in RESOURCES})
     project.init()

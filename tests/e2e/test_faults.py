@@ -1,0 +1,198 @@
+"""Transient and permanent API faults, and an emulator restart, under the real `pulumi` CLI.
+
+The emulator injects the faults (its `/_emulator/faults` control) into Google's own REST clients
+in the provider process; the retry policy itself (Retry-After, jittered backoff, attempts) is
+pinned down without timing in tests/test_retries.py.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from conftest import make_clients
+from e2e.harness import Project, emulator_env, job_args, jobs_by_display_name, until
+from vertex_tuning.emulator import EmulatorControl
+
+if TYPE_CHECKING:
+    from vertex_tuning.emulator import RunningEmulator
+
+pytestmark = pytest.mark.e2e
+
+#: Every kind the issue names (429, 500, 503, a dropped connection) plus a lost answer.
+TRANSIENT = ("429", "500", "503", "drop", "lost")
+#: Met first by each command: every kind once, a call let through between them so that no one
+#: call backs off five times in a row (the rate still may).
+EACH_ONCE = [step for kind in TRANSIENT for step in (kind, "ok")]
+
+
+@pytest.fixture
+def project(
+    tmp_path: Path, pulumi_env: dict[str, str], emulator: RunningEmulator, training_uri: str
+) -> Project:
+    emulator.control.configure(job_seconds=1.5)
+    project = Project(
+        tmp_path / "project", emulator_env(pulumi_env, emulator.url, emulator.storage_url)
+    )
+    project.program(
+        {
+            "alpha": job_args(training_uri, on_delete="delete_model"),
+            "beta": job_args(training_uri),  # on_delete: delete_endpoint
+        }
+    )
+    project.init()
+    return project
+
+
+def injected(control: EmulatorControl) -> int:
+    return sum(sum(kinds.values()) for kinds in control.fault_counts().values())
+
+
+def test_up_refresh_and_destroy_succeed_with_a_fifth_of_all_calls_failing(
+    project: Project, emulator: RunningEmulator
+) -> None:
+    control = emulator.control
+    # Each command meets one of every kind first, then a 20% rate on every method.
+    control.set_faults(sequence=EACH_ONCE, rate=0.2, kinds=TRANSIENT, retry_after=1)
+    project.up().check()
+    after_up = injected(control)
+    jobs = control.jobs()
+    assert jobs_by_display_name(jobs).most_common(1)[0][1] == 1 and len(jobs) == 2
+    tuned = {j["tunedModelDisplayName"]: j["tunedModel"] for j in jobs}
+
+    control.set_faults(sequence=EACH_ONCE, rate=0.2, kinds=TRANSIENT, retry_after=1)
+    project.run("refresh", "--yes", "--expect-no-changes").check()
+    after_refresh = injected(control)
+
+    control.set_faults(sequence=EACH_ONCE, rate=0.2, kinds=TRANSIENT, retry_after=1)
+    project.run("destroy", "--yes").check()
+    after_destroy = injected(control)
+    control.clear_faults()
+
+    assert after_up >= len(TRANSIENT)
+    assert after_refresh - after_up >= 2  # refresh makes two calls, then their retries
+    assert after_destroy - after_refresh >= len(TRANSIENT)
+    assert project.tuning_jobs() == {}
+    assert len(control.jobs()) == 2  # no job was submitted twice, none went missing
+    vertex = make_clients(emulator.url)
+    for model in tuned.values():
+        assert not _exists(vertex.endpoints.get_endpoint, model["endpoint"])
+    alpha, beta = (tuned[n] for n in sorted(tuned))
+    assert not _exists(vertex.models.get_model, alpha["model"])  # delete_model
+    assert _exists(vertex.models.get_model, beta["model"])  # delete_endpoint keeps the model
+
+
+@pytest.mark.parametrize(
+    ("command", "method", "kind", "status"),
+    [
+        ("up", "CreateTuningJob", "400", "INVALID_ARGUMENT"),
+        ("refresh", "GetTuningJob", "403", "PERMISSION_DENIED"),
+        ("destroy", "GetTuningJob", "403", "PERMISSION_DENIED"),
+    ],
+)
+def test_a_permanent_error_fails_the_command_at_once_naming_the_status(
+    project: Project, emulator: RunningEmulator, command: str, method: str, kind: str, status: str
+) -> None:
+    control = emulator.control
+    if command != "up":
+        project.up().check()
+    control.set_faults(rate=1.0, kinds=[kind], methods=[method])
+    before = control.request_counts().get(method, 0)
+    result = project.run(command, "--yes")
+    assert result.returncode != 0
+    assert status in result.output
+    # One call per resource: nothing was retried.
+    assert control.request_counts()[method] - before == 2, result.output
+    if command == "up":
+        assert control.jobs() == [] and project.tuning_jobs() == {}
+    else:
+        assert set(project.tuning_jobs()) == {"alpha", "beta"}  # a failed read or delete keeps it
+
+
+# -- the emulator restarts mid-wait ------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class EmulatorProcess:
+    """`python -m vertex_tuning.emulator` with a state file, restartable on the same port."""
+
+    def __init__(self, state_file: Path, storage_url: str, job_seconds: float) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.control = EmulatorControl(self.url)
+        self._argv = [
+            sys.executable,
+            *("-m", "vertex_tuning.emulator", "--port", str(self.port)),
+            *("--state-file", str(state_file), "--job-seconds", str(job_seconds)),
+        ]
+        self._env = {**os.environ, "STORAGE_EMULATOR_HOST": storage_url}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self._argv, env=self._env, stdout=subprocess.DEVNULL)
+        until(self.control.health, timeout=30, what="the emulator to answer")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+
+@pytest.fixture
+def emulator_process(tmp_path: Path, storage_url: str) -> Iterator[EmulatorProcess]:
+    process = EmulatorProcess(tmp_path / "vertex-state.json", storage_url, job_seconds=3)
+    process.start()
+    yield process
+    process.kill()
+
+
+def test_the_wait_carries_on_across_an_emulator_restart(
+    tmp_path: Path,
+    pulumi_env: dict[str, str],
+    storage_url: str,
+    training_uri: str,
+    emulator_process: EmulatorProcess,
+) -> None:
+    project = Project(
+        tmp_path / "project", emulator_env(pulumi_env, emulator_process.url, storage_url)
+    )
+    project.program({"alpha": job_args(training_uri)})
+    project.init()
+    running = project.start("up", "--yes", "--skip-preview")
+    (job,) = until(emulator_process.control.jobs, timeout=120, what="the job")
+    until(
+        lambda: emulator_process.control.jobs()[0]["state"] == "JOB_STATE_RUNNING",
+        what="the job to run",
+    )
+    emulator_process.kill()  # SIGKILL: only the state file survives
+    emulator_process.start()
+    result = running.wait(timeout=180)
+    assert result.returncode == 0, result.output
+    assert "adopting" not in result.output  # the same wait went on; nothing was resubmitted
+    (after,) = emulator_process.control.jobs()
+    assert after["name"] == job["name"] and after["state"] == "JOB_STATE_SUCCEEDED"
+    assert project.tuning_jobs()["alpha"]["job_name"] == job["name"]
+
+
+def _exists(get: Any, name: str) -> bool:
+    from google.api_core.exceptions import NotFound
+
+    try:
+        get(name=name)
+    except NotFound:
+        return False
+    return True
