@@ -5,9 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from typing import Any
 
 import dill
+import pytest
 
 from vertex_tuning import spec
 from vertex_tuning.provider import TuningJobProvider
@@ -103,3 +106,37 @@ def test_check_and_diff_import_no_google_client_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+class _SlowStdout:
+    """A stdout whose every write lets other threads run, as a pipe under load does."""
+
+    def __init__(self) -> None:
+        self.chunks: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.chunks.append(text)
+        time.sleep(0.001)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_lines_said_from_many_creates_at_once_reach_the_log_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The host runs creates on many threads; a line split across writes gets glued to another
+    # job's line, and the engine then shows one garbled message.
+    from vertex_tuning.provider import _say
+
+    stdout = _SlowStdout()
+    monkeypatch.setattr(sys, "stdout", stdout)
+    said = [[f"tuning job job-{t}: line {i}" for i in range(10)] for t in range(8)]
+    threads = [threading.Thread(target=lambda ls=ls: [_say(x) for x in ls]) for ls in said]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted("".join(stdout.chunks).splitlines()) == sorted(x for ls in said for x in ls)

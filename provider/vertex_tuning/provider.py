@@ -8,6 +8,7 @@ network code.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -33,8 +34,11 @@ _DELETE_WAIT_SECONDS = 1800.0
 
 
 def _say(line: str) -> None:
-    # What the provider prints lands in the stack's log (`pulumi up` output, on_output).
-    print(line, flush=True)
+    # What the provider prints lands in the stack's log (`pulumi up` output, on_output). One
+    # write per line: creates run on many threads, and print() writes the newline separately,
+    # so another job's line could land in between and the two reach the engine as one.
+    sys.stdout.write(f"{line}\n")
+    sys.stdout.flush()
 
 
 class TuningJobProvider(ResourceProvider):
