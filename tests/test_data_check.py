@@ -130,3 +130,9 @@ def test_validate_data_is_behaviour_and_never_replaces_the_job() -> None:
     news = {**olds, "validate_data": False}
     result = TuningJobProvider().diff("id", olds, news)
     assert result.changes is True and result.replaces == []
+
+
+def test_an_empty_validation_uri_means_none() -> None:
+    # TrainingDataset.validation_uri is "" without a split; None would be unknown at preview.
+    inputs = tuning_job(training_dataset_uri="gs://bkt/t.jsonl", validation_dataset_uri="")
+    assert "validation_dataset_uri" not in inputs

@@ -204,7 +204,7 @@ def test_create_uploads_the_file_under_its_content_hash(datasets: Datasets) -> N
     uri = f"gs://{datasets.bucket.name}/tuning/support-{digest[:16]}.jsonl"
     assert outs["id"] == outs["uri"] == uri
     assert object_bytes(datasets, uri) == GOOD.read_bytes()
-    assert "validation_uri" not in outs
+    assert outs["validation_uri"] == ""  # not None: that would be unknown at every preview
     assert outs["content_hash"] == digest
     assert (outs["examples"], outs["training_examples"], outs["validation_examples"]) == (6, 6, 0)
     assert (outs["text_characters"], outs["estimated_tokens"], outs["duplicates"]) == (532, 133, 0)
@@ -239,7 +239,7 @@ def test_split_is_deterministic_exact_and_publishes_both_objects(
     assert dataset.validate_lines(held_out, purpose="validation").ok
     # Another resource (another name, bucket prefix) splits the same file the same way.
     again = create(source=str(source), bucket=datasets.bucket.name, prefix="other", name="copy")
-    assert "validation_uri" not in again  # no split asked: the whole file
+    assert again["validation_uri"] == ""  # no split asked: the whole file
     copy = create(
         source=str(source), bucket=datasets.bucket.name, name="copy", validation_fraction=0.15
     )

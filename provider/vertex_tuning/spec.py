@@ -121,6 +121,13 @@ class TuningJobInputs(BaseModel):
     # --- identity for adoption, set by the TuningJob class: "<project>/<stack>/<name>" ---
     resource_key: str = ""
 
+    @field_validator("validation_dataset_uri", mode="before")
+    @classmethod
+    def _no_validation_data(cls, value: Any) -> Any:
+        # "" means none, as TrainingDataset.validation_uri says it: Pulumi's Python SDK reports a
+        # None output as unknown at every preview, which would plan a replacement each time.
+        return None if value == "" else value
+
     @field_validator("training_dataset_uri", "validation_dataset_uri")
     @classmethod
     def _gcs_uri(cls, value: str | None) -> str | None:

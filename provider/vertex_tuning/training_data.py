@@ -326,7 +326,9 @@ def _outputs(
         warnings.append(f"... and {report.warning_count - len(warnings):,} more warnings")
     return {
         "uri": inputs.uri,
-        "validation_uri": inputs.validation_uri,
+        # "", not None: a None output is unknown at every preview, and the TuningJob reading it
+        # would be planned for replacement each time.
+        "validation_uri": inputs.validation_uri or "",
         "examples": report.stats.examples,
         "training_examples": report.stats.examples - held_out,
         "validation_examples": held_out,
@@ -375,12 +377,13 @@ class TrainingDataset(Resource, module="vertex-tuning", name="TrainingDataset"):
     Invalid data fails `pulumi preview` with each error's line and field. The object name carries
     a hash of the content, so `uri` changes exactly when the data does: pass it to a TuningJob and
     changed data trains a new model version. `validation_fraction` (0 < f <= 0.5; 0.1-0.2 is
-    usual) holds out a deterministic share as `validation_uri`. Destroy deletes the objects
+    usual) holds out a deterministic share as `validation_uri` ("" without a split, which
+    TuningJob's validation_dataset_uri reads as none). Destroy deletes the objects
     unless `retain_on_delete`; buckets are never created or deleted.
     """
 
     uri: pulumi.Output[str]
-    validation_uri: pulumi.Output[str | None]
+    validation_uri: pulumi.Output[str]
     content_hash: pulumi.Output[str]
     examples: pulumi.Output[int]
     training_examples: pulumi.Output[int]
