@@ -84,7 +84,7 @@ def test_each_broken_file_fails_check_with_its_line_and_field(
     found = failures(source=source, bucket="some-bucket")
     where = f"line {line}: {path}: " if path else f"line {line}: "
     assert any(
-        prop == "source" and reason.startswith(f"{source}: {where}") and fragment in reason
+        prop == "source" and reason.startswith(where) and fragment in reason
         for prop, reason in found
     ), found
 
@@ -96,10 +96,10 @@ def test_check_shows_the_first_errors_and_counts_the_rest(tmp_path: Path) -> Non
     )
     found = failures(source=str(source), bucket="some-bucket")
     assert len(found) == 21
-    assert found[0][1].startswith(f"{source}: line 1: ")
+    assert found[0][1].startswith("line 1: ")
     assert found[-1] == (
         "source",
-        f"{source}: ... and 30 more errors (`vertex-tuning validate {source}` lists them all)",
+        f"... and 30 more errors (`vertex-tuning validate {source}` lists them all)",
     )
 
 
@@ -198,11 +198,17 @@ def test_diff_replaces_on_content_and_placement_but_not_on_where_the_file_lives(
 # --- create, read, delete ----------------------------------------------------------------------
 
 
-def test_create_uploads_the_file_under_its_content_hash(datasets: Datasets) -> None:
+def test_create_uploads_the_file_under_its_content_hash(
+    datasets: Datasets, capsys: pytest.CaptureFixture[str]
+) -> None:
     digest = hashlib.sha256(GOOD.read_bytes()).hexdigest()
     outs = create(source=str(GOOD), bucket=datasets.bucket.name)
     uri = f"gs://{datasets.bucket.name}/tuning/support-{digest[:16]}.jsonl"
     assert outs["id"] == outs["uri"] == uri
+    assert capsys.readouterr().out == (
+        f"training dataset: uploaded {uri}: 6 examples, ~133 tokens\n"
+        "  warning: dataset: only 6 examples; at least 100 are recommended\n"
+    )
     assert object_bytes(datasets, uri) == GOOD.read_bytes()
     assert outs["validation_uri"] == ""  # not None: that would be unknown at every preview
     assert outs["content_hash"] == digest

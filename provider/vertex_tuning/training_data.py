@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from vertex_tuning import dataset
 from vertex_tuning import settings as settings_mod
-from vertex_tuning.provider import is_unknown
+from vertex_tuning.provider import _say, is_unknown
 from vertex_tuning.spec import REPLACES
 from vertex_tuning.stateless import StatelessProvider
 
@@ -244,11 +244,6 @@ class TrainingDatasetProvider(StatelessProvider):
                 _say(f"training dataset: deleted {uri}")
 
 
-def _say(line: str) -> None:
-    # What the provider prints lands in the stack's log (`pulumi up` output, on_output).
-    print(line, flush=True)
-
-
 def _hashed(handle: IO[bytes], digest: Any) -> Iterator[bytes]:
     for line in handle:
         digest.update(line)
@@ -268,14 +263,14 @@ def _scan(path: str, *, max_issues: int) -> tuple[dataset.DatasetReport, str]:
 def _data_failures(path: str, report: dataset.DatasetReport, fraction: Any) -> list[CheckFailure]:
     """One failure per validator error (capped), then the split's own rules."""
     shown = report.errors[:CHECK_FAILURES_SHOWN]
-    failures = [CheckFailure("source", f"{path}: {issue}") for issue in shown]
+    # Pulumi prefixes each with "property source value {path} has a problem: ".
+    failures = [CheckFailure("source", str(issue)) for issue in shown]
     if report.error_count > len(shown):
         more = report.error_count - len(shown)
         failures.append(
             CheckFailure(
                 "source",
-                f"{path}: ... and {more:,} more errors (`vertex-tuning validate {path}` "
-                "lists them all)",
+                f"... and {more:,} more errors (`vertex-tuning validate {path}` lists them all)",
             )
         )
     if failures or not isinstance(fraction, int | float) or not 0 < fraction <= 0.5:

@@ -203,7 +203,7 @@ def test_invalid_data_fails_preview_with_the_line_and_calls_nothing(
     with pytest.raises(auto.CommandError) as info:
         stack.preview()
     message = str(info.value)
-    assert f"{bad}: line 3: contents[1].role: must be" in message
+    assert f"property source value {{{bad}}} has a problem: line 3: contents[1].role" in message
     assert stacks.emulator.control.request_counts() == {}
     with pytest.raises(auto.CommandError):
         stack.up()
