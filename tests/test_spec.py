@@ -62,6 +62,12 @@ def check(**changes: Any) -> tuple[dict[str, Any], list[spec.CheckFailure]]:
         ({"on_delete": "destroy"}, "on_delete", "'keep', 'delete_endpoint' or 'delete_model'"),
         ({"poll_interval": 10, "max_poll_interval": 5}, "max_poll_interval", "at least"),
         ({"epochs": 3}, "epochs", "is not a TuningJob input"),
+        # Pydantic reads a boolean as 1: `timeout: true` would be a one-second timeout.
+        ({"epoch_count": True}, "epoch_count", "must be a number, not true"),
+        ({"learning_rate_multiplier": False}, "learning_rate_multiplier", "not false"),
+        ({"timeout": True}, "timeout", "not a duration"),
+        ({"poll_interval": True}, "poll_interval", "not a duration"),
+        ({"tuned_model_display_name": "   "}, "tuned_model_display_name", "must not be blank"),
     ],
 )
 def test_invalid_inputs_name_the_property_and_rule(
@@ -70,6 +76,12 @@ def test_invalid_inputs_name_the_property_and_rule(
     _, failures = check(**changes)
     assert [f.property for f in failures] == [prop], failures
     assert fragment in failures[0].reason
+
+
+def test_an_empty_base_model_gets_no_made_up_suggestion() -> None:
+    _, failures = check(base_model="")
+    assert [f.property for f in failures] == ["base_model"]
+    assert "not a Gemini model" in failures[0].reason and "Did you mean" not in failures[0].reason
 
 
 def test_missing_project_says_where_it_can_come_from() -> None:

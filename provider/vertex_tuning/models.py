@@ -59,6 +59,8 @@ def _unknown_model_message(name: str) -> str:
 def _suggest(name: str) -> str | None:
     # The seed guide's `gemini-2.5-flash-001` style: a version suffix the 2.5 models never had.
     stripped = re.sub(r"-\d{3}$", "", name)
+    if not stripped:  # every name starts with "": no suggestion is better than a random one
+        return None
     if stripped in TUNABLE_MODELS:
         return stripped
     for known in TUNABLE_MODELS:

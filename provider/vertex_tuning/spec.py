@@ -61,9 +61,7 @@ def by_name(name: str, original: str) -> str:
 
 def parse_duration(value: Any) -> Any:
     """Seconds from 3600, 3600.0, "90m", "1h30m", "2d"; anything else is left for the rule."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
+    if isinstance(value, int | float) and not isinstance(value, bool):
         return value
     if isinstance(value, str):
         text = value.strip().lower().replace(" ", "")
@@ -72,7 +70,15 @@ def parse_duration(value: Any) -> Any:
         parts = _DURATION_RE.findall(text)
         if parts and "".join(n + u for n, u in parts) == text:
             return sum(float(n) * _DURATION_UNITS[u] for n, u in parts)
+    if isinstance(value, str | bool):  # pydantic would read `true` as 1 second
         raise ValueError(f'{value!r} is not a duration: use seconds or e.g. "90m", "6h", "1h30m"')
+    return value
+
+
+def _not_bool(value: Any) -> Any:
+    """Pydantic reads `true` as 1: a boolean where a number belongs is a mistake, not a one."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, not {str(value).lower()}")
     return value
 
 
@@ -89,9 +95,13 @@ class TuningJobInputs(BaseModel):
         str, Field(min_length=1, max_length=128, json_schema_extra=REPLACES)
     ]
     description: Annotated[str | None, Field(max_length=2048, json_schema_extra=REPLACES)] = None
-    epoch_count: Annotated[int | None, Field(ge=1, le=100, json_schema_extra=REPLACES)] = None
+    epoch_count: Annotated[
+        int | None, BeforeValidator(_not_bool), Field(ge=1, le=100, json_schema_extra=REPLACES)
+    ] = None
     learning_rate_multiplier: Annotated[
-        float | None, Field(ge=0.1, le=2.0, json_schema_extra=REPLACES)
+        float | None,
+        BeforeValidator(_not_bool),
+        Field(ge=0.1, le=2.0, json_schema_extra=REPLACES),
     ] = None
     adapter_size: Annotated[
         Literal["ONE", "TWO", "FOUR", "EIGHT", "SIXTEEN"] | None,
@@ -134,6 +144,15 @@ class TuningJobInputs(BaseModel):
         if value is not None and not _GCS_URI_RE.match(value):
             raise ValueError(
                 f"{value!r} must be a Cloud Storage object URI like gs://bucket/path/data.jsonl"
+            )
+        return value
+
+    @field_validator("tuned_model_display_name")
+    @classmethod
+    def _display_name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError(
+                "must not be blank (leave it unset to name the job after the resource)"
             )
         return value
 
