@@ -30,20 +30,29 @@ T = TypeVar("T")
 PROGRAM = '''\
 """TuningJobs from program.json: {"resources": {name: TuningJob args}}; each exported whole.
 
-An `import_` arg becomes the resource option of that name.
+An `import_` arg becomes the resource option of that name. With `"raw": true` the args go to
+the provider exactly as given, past TuningJob's keyword arguments, as a YAML program or a
+generated SDK would send them: unknown keys and missing inputs reach `check`.
 """
 
 import json
 from pathlib import Path
 
 import pulumi
+from pulumi.dynamic import Resource
 
 import vertex_tuning
+from vertex_tuning.provider import TuningJobProvider
 
 spec = json.loads((Path(__file__).parent / "program.json").read_text())
 for name, args in spec["resources"].items():
     opts = pulumi.ResourceOptions(import_=args.pop("import_", None))
-    pulumi.export(name, vertex_tuning.TuningJob(name, opts=opts, **args))
+    if args.pop("raw", False):
+        job = vertex_tuning.TuningJob.__new__(vertex_tuning.TuningJob)
+        Resource.__init__(job, TuningJobProvider(), name, args, opts)
+    else:
+        job = vertex_tuning.TuningJob(name, opts=opts, **args)
+    pulumi.export(name, job)
 '''
 
 #: The ways a user's `pulumi up` ends early: Ctrl-C twice (the second one terminates at once),
