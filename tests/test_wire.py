@@ -129,6 +129,10 @@ def test_data_stats_are_plain_numbers_under_the_api_names() -> None:
         "sum": 3725,
     }
     assert stats["user_dataset_examples"] == [{"role": "user", "parts": [{"text": "42"}]}]
+    # The sample conversations quote the training data: never an output, so never in state.
+    outputs = wire.outputs_from_job(wire.job_from_api(body), "https://x")["tuning_data_stats"]
+    assert "user_dataset_examples" not in outputs
+    assert outputs["tuning_dataset_example_count"] == 298
 
 
 def test_error_details_of_standard_types_are_decoded() -> None:

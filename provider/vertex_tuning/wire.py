@@ -208,15 +208,21 @@ def endpoint_uri(base_url: str, endpoint: str) -> str:
     return f"{base_url}/v1/{endpoint}:generateContent" if endpoint else ""
 
 
+#: Data stats that quote the training data itself (the service's sample conversations): kept out
+#: of Pulumi outputs, so customer text never lands in state or the update's display.
+_QUOTED_DATA_STATS = frozenset({"user_dataset_examples"})
+
+
 def outputs_from_job(job: Job, base_url: str) -> dict[str, Any]:
     """The TuningJob's outputs; the provider merges the inputs (with project/location) in."""
+    stats = {k: v for k, v in job.data_stats.items() if k not in _QUOTED_DATA_STATS}
     return {
         "job_name": job.name,
         "state": job.state,
         "tuned_model_name": job.tuned_model,
         "tuned_model_endpoint": job.tuned_endpoint,
         "tuned_model_endpoint_uri": endpoint_uri(base_url, job.tuned_endpoint),
-        "tuning_data_stats": job.data_stats,
+        "tuning_data_stats": stats,
         "experiment": job.experiment,
         "create_time": job.create_time,
         "end_time": job.end_time,
