@@ -1,7 +1,7 @@
 """A versioned, tested Gemini model per environment (dev / staging / prod stack configs).
 
-Reads typed stack config, tunes the model, smoke-tests the endpoint against the base model, and
-exports the endpoint for downstream stacks (see consumer/).
+Reads typed stack config, uploads the training data, tunes the model, smoke-tests the endpoint
+against the base model, and exports the endpoint for downstream stacks (see consumer/).
 """
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider
 from pulumi.runtime.config import CONFIG
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 import vertex_tuning
 from vertex_tuning.smoke import SmokeCase
@@ -24,6 +25,8 @@ NAMESPACE = "vertex-tuning"
 PROVIDER_KEYS = frozenset({"apiEndpoint", "accessToken"})
 # GCP label values: the environment, version and team become labels of the job and the model.
 LABEL_VALUE = r"^[a-z][a-z0-9_-]{0,62}$"
+# Relative data paths in the stack config are relative to this directory.
+HERE = Path(__file__).resolve().parent
 
 
 class StackSettings(BaseModel):
@@ -36,8 +39,9 @@ class StackSettings(BaseModel):
     version: str = Field(pattern=r"^v[0-9]+$")
     team: str = Field(pattern=LABEL_VALUE)
     base_model: str = Field(alias="baseModel")
-    training_data_uri: str = Field(alias="trainingDataUri")
-    validation_data_uri: str | None = Field(default=None, alias="validationDataUri")
+    training_data: Path = Field(alias="trainingData")
+    data_bucket: str = Field(alias="dataBucket")
+    validation_fraction: float | None = Field(default=None, alias="validationFraction")
     epoch_count: int | None = Field(default=None, alias="epochCount")
     learning_rate_multiplier: float | None = Field(default=None, alias="learningRateMultiplier")
     adapter_size: str | None = Field(default=None, alias="adapterSize")
@@ -49,6 +53,14 @@ class StackSettings(BaseModel):
     poll_interval: str | None = Field(default=None, alias="pollInterval")
     max_poll_interval: str | None = Field(default=None, alias="maxPollInterval")
     smoke_tests: list[SmokeCase] = Field(default_factory=list, alias="smokeTests")
+
+    @field_validator("training_data")
+    @classmethod
+    def _local_file(cls, path: Path) -> Path:
+        path = HERE / path
+        if not path.is_file():
+            raise ValueError(f"{path} is not a file (give a JSONL path relative to {HERE})")
+        return path
 
 
 def load_settings() -> StackSettings:
@@ -112,10 +124,16 @@ class ReleaseDate(Resource, module="stacks", name="ReleaseDate"):
 
 s = load_settings()
 # The version is what produced the model: the data, and the spec trained on it. Changing either
-# is a new model with a new name, and the labels let the registry be filtered by both.
-data_digest = digest(s.training_data_uri, s.validation_data_uri)
+# is a new model with a new name, and the labels let the registry be filtered by both. The data
+# digest is of the file's bytes, as TrainingDataset names its object (…/training-data-<hash>).
+data_digest = hashlib.sha256(s.training_data.read_bytes()).hexdigest()[:8]
 spec_digest = digest(
-    data_digest, s.base_model, s.epoch_count, s.learning_rate_multiplier, s.adapter_size
+    data_digest,
+    s.validation_fraction,
+    s.base_model,
+    s.epoch_count,
+    s.learning_rate_multiplier,
+    s.adapter_size,
 )
 released = ReleaseDate("release-date", key=f"{s.environment}-{s.version}-{spec_digest}").date
 model_version = released.apply(lambda date: f"{s.version}-{date}-{spec_digest}")
@@ -129,11 +147,20 @@ labels = {
     "managed-by": "pulumi",
 }
 
+data = vertex_tuning.TrainingDataset(
+    "training-data",
+    source=s.training_data,
+    bucket=s.data_bucket,
+    validation_fraction=s.validation_fraction,
+    # The data that trained a model kept in the registry is kept with it.
+    retain_on_delete=s.on_delete == "keep",
+)
+
 job = vertex_tuning.TuningJob(
     "tuned-model",
     base_model=s.base_model,
-    training_dataset_uri=s.training_data_uri,
-    validation_dataset_uri=s.validation_data_uri,
+    training_dataset_uri=data.uri,
+    validation_dataset_uri=data.validation_uri,
     tuned_model_display_name=model_version.apply(
         lambda version: f"{s.model_name}-{s.environment}-{version}"
     ),
@@ -164,6 +191,8 @@ if s.smoke_tests:
     )
 
 pulumi.export("model_version", model_version)
+pulumi.export("training_data_uri", data.uri)
+pulumi.export("validation_data_uri", data.validation_uri)
 pulumi.export("tuning_job", job.job_name)
 pulumi.export("tuned_model", job.tuned_model_name)
 pulumi.export("tuned_model_display_name", job.tuned_model_display_name)
