@@ -7,6 +7,7 @@ and `pulumi config set` never touch the working tree.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -38,10 +39,10 @@ EXIT_CHANGES_PROPOSED = 7
 class Project:
     """A copy of the project with its own file backend; runs `pulumi` the way CI does."""
 
-    def __init__(self, root: Path, env: dict[str, str], support_data_uri: str) -> None:
+    def __init__(self, root: Path, env: dict[str, str], bucket: Any) -> None:
         self.root = root
         self.env = env
-        self.support_data_uri = support_data_uri
+        self.bucket = bucket
         self.consumer_dir = root / "stacks" / "consumer"
 
     def pulumi(
@@ -64,9 +65,9 @@ class Project:
         return done
 
     def init(self, stack: str) -> None:
-        """Create a model stack from its committed config, with the data the test uploaded."""
+        """Create a model stack from its committed config, uploading to the test's bucket."""
         self.pulumi("stack", "init", stack)
-        self.config(stack, "vertex-tuning:trainingDataUri", self.support_data_uri)
+        self.config(stack, "vertex-tuning:dataBucket", self.bucket.name)
         # The emulator's jobs take about a second: poll at its pace, not at the cloud's.
         self.config(stack, "vertex-tuning:pollInterval", "0.2")
         self.config(stack, "vertex-tuning:maxPollInterval", "0.5")
@@ -131,20 +132,14 @@ def stack_emulator(emulator_session: RunningEmulator) -> RunningEmulator:
 
 
 @pytest.fixture(scope="module")
-def support_data_uri(storage_url: str) -> str:
-    """The seed's customer-support data, uploaded as the demo does."""
-    return Datasets(storage_url).upload("support/train.jsonl", TRAINING_DATA.read_text())
-
-
-@pytest.fixture(scope="module")
 def new_project(
     pulumi_bin: str,
     stack_emulator: RunningEmulator,
     storage_url: str,
-    support_data_uri: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Callable[[], Project]:
-    """Makes a fresh copy of the project with its own state directory."""
+    """Makes a fresh copy of the project with its own state directory and an empty bucket for
+    its stacks to upload their data to."""
 
     def make() -> Project:
         base = tmp_path_factory.mktemp("stacks")
@@ -162,7 +157,8 @@ def new_project(
             "VERTEX_API_ENDPOINT": stack_emulator.url,
             "STORAGE_EMULATOR_HOST": storage_url,
         }
-        return Project(copy_project(base / "project"), env, support_data_uri)
+        bucket = Datasets(storage_url).bucket
+        return Project(copy_project(base / "project"), env, bucket)
 
     return make
 
@@ -210,6 +206,13 @@ def test_dev_up_exports_the_endpoint_and_a_model_named_by_environment_and_versio
     assert labels.items() <= dict(model.labels).items()
     assert _exists(vertex_api.endpoints.get_endpoint, endpoint)
 
+    # The stack uploaded the data under a name its content decides, the data label's digest.
+    data_hash = hashlib.sha256(TRAINING_DATA.read_bytes()).hexdigest()
+    assert labels["data"] == data_hash[:8]
+    uri = out["training_data_uri"]
+    bucket = deployed.bucket
+    assert uri == f"gs://{bucket.name}/vertex-tuning/dev/training-data-{data_hash[:16]}.jsonl"
+    assert bucket.blob(uri.split("/", 3)[3]).download_as_bytes() == TRAINING_DATA.read_bytes()
     examples = sum(1 for line in TRAINING_DATA.read_text().splitlines() if line.strip())
     assert out["tuning_data_stats"]["tuning_dataset_example_count"] == examples
     answers = out["smoke_test_answers"]
@@ -238,6 +241,10 @@ def test_a_second_environment_gets_its_own_model_and_labels(
     # Same data, another recipe (base model, epochs, learning rate): another spec version.
     assert staging["tuned_model_labels"]["data"] == dev["tuned_model_labels"]["data"]
     assert staging["tuned_model_labels"]["spec"] != dev["tuned_model_labels"]["spec"]
+    # staging holds 10% out for validation; dev trains on everything.
+    assert dev["validation_data_uri"] == ""  # TrainingDataset's "no split"
+    assert staging["validation_data_uri"].endswith("-validation.jsonl")
+    assert "/vertex-tuning/staging/" in staging["training_data_uri"]
     model = make_clients(stack_emulator.url).models.get_model(name=staging["tuned_model"])
     assert model.labels["environment"] == "staging"
     assert model.display_name == staging["tuned_model_display_name"]
@@ -294,6 +301,38 @@ def test_a_spec_change_previews_as_a_replacement_and_the_consumer_follows(
     project.up("dev", cwd=project.consumer_dir)
     assert json.loads(app_config.read_text())["model_endpoint"] == after["tuned_model_endpoint"]
     project.preview("dev", cwd=project.consumer_dir, expect=0)
+
+
+def test_new_training_data_is_a_new_model_version(new_project: Callable[[], Project]) -> None:
+    project = new_project()
+    project.init("dev")
+    project.up("dev")
+    before = project.outputs("dev")
+
+    data = project.root / "stacks" / "data" / "support-train.jsonl"
+    example = {
+        "contents": [
+            {"role": "user", "parts": [{"text": "Do you sell gift cards?"}]},
+            {"role": "model", "parts": [{"text": "Yes, from $10 to $500 at example.com/gift."}]},
+        ]
+    }
+    data.write_text(data.read_text() + json.dumps(example) + "\n")
+    diff = project.preview("dev", expect=EXIT_CHANGES_PROPOSED)
+    assert "+-pulumi-python:dynamic/vertex-tuning:TrainingDataset: (replace)" in diff
+    assert f"+-{TUNING_JOB}: (replace)" in diff
+
+    project.up("dev")
+    after = project.outputs("dev")
+    assert after["tuned_model_labels"]["data"] == hashlib.sha256(data.read_bytes()).hexdigest()[:8]
+    assert after["tuned_model_labels"]["data"] != before["tuned_model_labels"]["data"]
+    assert after["training_data_uri"] != before["training_data_uri"]
+    assert after["tuning_data_stats"]["tuning_dataset_example_count"] == (
+        before["tuning_data_stats"]["tuning_dataset_example_count"] + 1
+    )
+    # dev deletes the replaced data (prod keeps it, with its model).
+    uris = {f"gs://{project.bucket.name}/{blob.name}" for blob in project.bucket.list_blobs()}
+    assert uris == {after["training_data_uri"]}
+    project.preview("dev", expect=0)
 
 
 def test_a_failing_smoke_case_fails_up_with_the_report_and_reruns_when_fixed(
