@@ -15,36 +15,34 @@ export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
 # every command trying to download one for the pulumi-vertex-tuning package (it goes by the name).
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 
+# Both emulators keep their state in .demo, so the stack and its cloud survive between runs.
+storage_port=${STORAGE_EMULATOR_PORT:-$((port + 1))}
+export STORAGE_EMULATOR_HOST="http://127.0.0.1:$storage_port"
+echo "==> starting Cloud Storage (gcp-storage-emulator) on 127.0.0.1:$storage_port"
+gcp-storage-emulator --data-dir "$demo/storage" start --host 127.0.0.1 --port "$storage_port" \
+    --default-bucket vertex-tuning-demo --quiet >"$demo/storage.log" 2>&1 &
+storage=$!
 echo "==> starting the Vertex AI emulator on 127.0.0.1:$port (jobs take ${VERTEX_EMULATOR_JOB_SECONDS:-8}s)"
 python -m vertex_tuning.emulator --host 127.0.0.1 --port "$port" \
     --job-seconds "${VERTEX_EMULATOR_JOB_SECONDS:-8}" --state-file "$demo/vertex-state.json" \
     >"$demo/emulator.log" 2>&1 &
 emulator=$!
-trap 'kill $emulator 2>/dev/null || true; wait $emulator 2>/dev/null || true' EXIT
+trap 'kill $emulator $storage 2>/dev/null || true; wait $emulator $storage 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
     grep -q "listening on" "$demo/emulator.log" 2>/dev/null && break
     kill -0 $emulator 2>/dev/null || { cat "$demo/emulator.log"; exit 1; }
     sleep 0.1
 done
-ready=$(grep -m1 "listening on" "$demo/emulator.log")
-echo "    $ready"
+for _ in $(seq 100); do
+    (: >"/dev/tcp/127.0.0.1/$storage_port") 2>/dev/null && break
+    kill -0 $storage 2>/dev/null || { cat "$demo/storage.log"; exit 1; }
+    sleep 0.1
+done
+echo "    $(grep -m1 "listening on" "$demo/emulator.log")"
 export VERTEX_API_ENDPOINT="http://127.0.0.1:$port"
-STORAGE_EMULATOR_HOST=$(sed -n 's/.*storage: \(http[^) ]*\).*/\1/p' <<<"$ready")
-export STORAGE_EMULATOR_HOST
 
-echo "==> validating and uploading the customer-support training data"
+echo "==> the customer-support training data (the stack uploads it to gs://vertex-tuning-demo)"
 vertex-tuning validate stacks/data/support-train.jsonl
-python - <<'PY'
-from google.auth.credentials import AnonymousCredentials
-from google.cloud import storage
-
-client = storage.Client(project="demo-project", credentials=AnonymousCredentials())
-bucket = client.bucket("vertex-tuning-demo")
-if not bucket.exists():
-    bucket = client.create_bucket("vertex-tuning-demo")
-bucket.blob("support/train.jsonl").upload_from_filename("stacks/data/support-train.jsonl")
-print("    uploaded gs://vertex-tuning-demo/support/train.jsonl")
-PY
 
 echo "==> pulumi up (stack dev)"
 pulumi stack select dev --create --non-interactive
@@ -70,6 +68,8 @@ Done. The state lives in $demo/state. To look around, start the emulator again a
     export PULUMI_BACKEND_URL=file://$demo/state PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE
     export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
     export VERTEX_API_ENDPOINT=http://127.0.0.1:$port GOOGLE_CLOUD_PROJECT=demo-project GOOGLE_CLOUD_LOCATION=us-central1
+    export STORAGE_EMULATOR_HOST=$STORAGE_EMULATOR_HOST
+    .venv/bin/gcp-storage-emulator --data-dir $demo/storage start --port $storage_port --quiet &
     .venv/bin/vertex-tuning emulator --port $port --state-file $demo/vertex-state.json &
     pulumi stack output --stack dev          # every output
     pulumi refresh --stack dev               # read the live job back
