@@ -65,6 +65,7 @@ class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
         validate_data: pulumi.Input[bool] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        settings.refuse_plaintext_token()
         props: dict[str, Any] = {
             "base_model": base_model,
             "training_dataset_uri": training_dataset_uri,

@@ -17,6 +17,7 @@ from typing import Any
 ConfigGet = Callable[[str], Any]
 
 CONFIG_NAMESPACE = "vertex-tuning"
+ACCESS_TOKEN_KEY = f"{CONFIG_NAMESPACE}:accessToken"
 _PROJECT_ENV = ("GOOGLE_CLOUD_PROJECT", "VERTEX_PROJECT_ID")
 _LOCATION_ENV = ("GOOGLE_CLOUD_LOCATION", "VERTEX_LOCATION")
 
@@ -71,10 +72,26 @@ def resolve(
         api_endpoint=_first(
             api_endpoint, get(f"{CONFIG_NAMESPACE}:apiEndpoint"), env.get("VERTEX_API_ENDPOINT")
         ),
-        access_token=_first(
-            access_token, get(f"{CONFIG_NAMESPACE}:accessToken"), env.get("VERTEX_ACCESS_TOKEN")
-        ),
+        access_token=_first(access_token, get(ACCESS_TOKEN_KEY), env.get("VERTEX_ACCESS_TOKEN")),
     )
+
+
+def refuse_plaintext_token() -> None:
+    """In a Pulumi program: stop if the stack config's access token is not a secret.
+
+    The engine records the stack config as the dynamic provider's inputs, so a token set with
+    `--plaintext` would be copied into every state file, backup and checkpoint, not only into
+    Pulumi.<stack>.yaml; as a secret it is stored encrypted there.
+    """
+    from pulumi import RunError
+    from pulumi.runtime.config import get_config, is_config_secret
+
+    if get_config(ACCESS_TOKEN_KEY) is not None and not is_config_secret(ACCESS_TOKEN_KEY):
+        raise RunError(
+            f"stack config {ACCESS_TOKEN_KEY} is in plain text, and Pulumi would copy it into "
+            f"the stack's state: set it with `pulumi config set --secret {ACCESS_TOKEN_KEY}`, "
+            "or use VERTEX_ACCESS_TOKEN or Application Default Credentials"
+        )
 
 
 def console_url(job_name: str) -> str:

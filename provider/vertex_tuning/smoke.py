@@ -199,6 +199,7 @@ class ModelSmokeTest(Resource, module="vertex-tuning", name="ModelSmokeTest"):
         base_model: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        settings_mod.refuse_plaintext_token()
         props = {
             "endpoint": endpoint,
             "location": location,

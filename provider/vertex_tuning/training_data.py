@@ -403,6 +403,7 @@ class TrainingDataset(Resource, module="vertex-tuning", name="TrainingDataset"):
         project: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        settings_mod.refuse_plaintext_token()
         # The provider process does not share the program's working directory (inline programs
         # run it in a temp dir), so a relative path is resolved here.
         path = pulumi.Output.from_input(source).apply(_absolute)
