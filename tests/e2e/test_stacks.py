@@ -365,7 +365,9 @@ def test_a_failing_smoke_case_fails_up_with_the_report_and_reruns_when_fixed(
     project.preview("dev", expect=0)
 
 
-def test_prod_protects_the_tuned_model(deployed: Project, stack_emulator: RunningEmulator) -> None:
+def test_prod_protects_the_tuned_model_from_destroy_and_replacement(
+    deployed: Project, stack_emulator: RunningEmulator
+) -> None:
     deployed.init("prod")
     deployed.up("prod")
     out = deployed.outputs("prod")
@@ -379,6 +381,22 @@ def test_prod_protects_the_tuned_model(deployed: Project, stack_emulator: Runnin
     assert deployed.resources("prod") == resources  # refused before deleting anything
     vertex_api = make_clients(stack_emulator.url)
     assert _exists(vertex_api.endpoints.get_endpoint, out["tuned_model_endpoint"])
+    assert _exists(vertex_api.models.get_model, out["tuned_model"])
+
+    # A new prod version is deliberate: protect refuses the replacement too, until the same
+    # update lifts it; the old model stays in the registry (onDelete: keep).
+    deployed.config("prod", "vertex-tuning:learningRateMultiplier", "0.4")
+    refused = deployed.pulumi("preview", "--stack", "prod", expect=None)
+    assert refused.returncode != 0
+    assert re.search(
+        r"unable to replace resource \S+TuningJob::tuned-model\"\s+as it is currently marked "
+        "for protection",
+        refused.stdout,
+    ), refused.stdout
+    deployed.config("prod", "vertex-tuning:protect", "false")
+    deployed.up("prod")
+    new = deployed.outputs("prod")
+    assert new["tuned_model_endpoint"] != out["tuned_model_endpoint"]
     assert _exists(vertex_api.models.get_model, out["tuned_model"])
 
 
