@@ -53,7 +53,9 @@ def adopt_or_submit(
         if existing is not None:
             emit(
                 f"{label}: adopting {existing.name} ({states.short(existing.state)}), "
-                "started by an earlier update that did not finish"
+                "started by an earlier update that did not finish. If Pulumi warns of pending "
+                "operations, `pulumi refresh --clear-pending-creates --yes` clears them once "
+                "this update has succeeded"
             )
             return existing
         if check_data is not None:

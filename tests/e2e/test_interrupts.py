@@ -52,6 +52,8 @@ def test_an_interrupted_up_converges_on_the_next_with_one_job_per_resource(
     assert trial.rerun.returncode == 0, f"{about}\n{trial.rerun.output}"
     # Every job the interrupted run had submitted is adopted, and only the rest are submitted.
     assert trial.adopted == trial.submitted, f"{about}\n{trial.rerun.output}"
+    if trial.pending_creates:  # the engine warned: the provider said how to clear its records
+        assert "pulumi refresh --clear-pending-creates --yes" in trial.rerun.output, about
     assert len(trial.jobs) == len(RESOURCES) and trial.duplicates == 0, (about, trial.jobs)
     live = {j["name"] for j in emulator.control.jobs() if j["state"] == "JOB_STATE_SUCCEEDED"}
     assert set(trial.in_state) == set(RESOURCES) and set(trial.in_state.values()) == live
