@@ -12,6 +12,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import psutil
+
+from vertex_tuning.emulator import EmulatorControl
 
 VENV = Path(sys.executable).parent.parent
 _ADOPTED = re.compile(r": adopting (projects/[^/\s]+/locations/[^/\s]+/tuningJobs/\d+)")
@@ -339,4 +342,77 @@ def interrupt_and_recover(project: Project, control: Any, kind: str, delay: floa
         jobs=jobs_by_display_name(control.jobs()),
         in_state={name: outs.get("job_name", "") for name, outs in project.tuning_jobs().items()},
         pending_after=len(project.pending_operations()),
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class EmulatorProcess:
+    """`python -m vertex_tuning.emulator` with a state file, restartable on the same port."""
+
+    def __init__(self, state_file: Path, storage_url: str, job_seconds: float) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.control = EmulatorControl(self.url)
+        self._argv = [
+            sys.executable,
+            *("-m", "vertex_tuning.emulator", "--port", str(self.port)),
+            *("--state-file", str(state_file), "--job-seconds", str(job_seconds)),
+        ]
+        self._env = {**os.environ, "STORAGE_EMULATOR_HOST": storage_url}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self._argv, env=self._env, stdout=subprocess.DEVNULL)
+        until(self.control.health, timeout=30, what="the emulator to answer")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+
+@dataclass
+class RestartTrial:
+    """One `pulumi up` whose emulator was SIGKILLed and restarted while the job ran."""
+
+    submitted: dict[str, Any]  # the job as it was before the restart
+    result: Result  # the `pulumi up` that waited across the restart
+    jobs: list[dict[str, Any]]  # every job afterwards
+    in_state: dict[str, str]  # TuningJob resource -> job_name
+
+    @property
+    def resumed(self) -> bool:
+        """The same wait finished the same job: no second submission, no adoption."""
+        return (
+            self.result.returncode == 0
+            and "adopting" not in self.result.output
+            and [j["name"] for j in self.jobs] == [self.submitted["name"]]
+            and self.jobs[0]["state"] == "JOB_STATE_SUCCEEDED"
+            and list(self.in_state.values()) == [self.submitted["name"]]
+        )
+
+
+def restart_mid_wait(project: Project, emulator: EmulatorProcess) -> RestartTrial:
+    """Run `pulumi up` of one job; once it runs, SIGKILL the emulator and start it again on the
+    same port and state file (the job's clock keeps going), then let the update finish."""
+    running = project.start("up", "--yes", "--skip-preview")
+    (job,) = until(emulator.control.jobs, timeout=120, what="the job")
+    until(
+        lambda: emulator.control.jobs()[0]["state"] == "JOB_STATE_RUNNING",
+        what="the job to run",
+    )
+    emulator.kill()  # SIGKILL: only the state file survives
+    emulator.start()
+    result = running.wait(timeout=180)
+    return RestartTrial(
+        submitted=job,
+        result=result,
+        jobs=emulator.control.jobs(),
+        in_state={n: outs.get("job_name", "") for n, outs in project.tuning_jobs().items()},
     )

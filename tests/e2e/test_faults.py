@@ -7,11 +7,6 @@ pinned down without timing in tests/test_retries.py.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from conftest import make_clients
-from e2e.harness import Project, emulator_env, job_args, jobs_by_display_name, until
+from e2e.harness import (
+    EmulatorProcess,
+    Project,
+    emulator_env,
+    job_args,
+    jobs_by_display_name,
+    restart_mid_wait,
+)
 from vertex_tuning.emulator import EmulatorControl
 
 if TYPE_CHECKING:
@@ -120,38 +122,6 @@ def test_a_permanent_error_fails_the_command_at_once_naming_the_status(
 # -- the emulator restarts mid-wait ------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class EmulatorProcess:
-    """`python -m vertex_tuning.emulator` with a state file, restartable on the same port."""
-
-    def __init__(self, state_file: Path, storage_url: str, job_seconds: float) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.control = EmulatorControl(self.url)
-        self._argv = [
-            sys.executable,
-            *("-m", "vertex_tuning.emulator", "--port", str(self.port)),
-            *("--state-file", str(state_file), "--job-seconds", str(job_seconds)),
-        ]
-        self._env = {**os.environ, "STORAGE_EMULATOR_HOST": storage_url}
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(self._argv, env=self._env, stdout=subprocess.DEVNULL)
-        until(self.control.health, timeout=30, what="the emulator to answer")
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait()
-
-
 @pytest.fixture
 def emulator_process(tmp_path: Path, storage_url: str) -> Iterator[EmulatorProcess]:
     process = EmulatorProcess(tmp_path / "vertex-state.json", storage_url, job_seconds=3)
@@ -172,20 +142,13 @@ def test_the_wait_carries_on_across_an_emulator_restart(
     )
     project.program({"alpha": job_args(training_uri)})
     project.init()
-    running = project.start("up", "--yes", "--skip-preview")
-    (job,) = until(emulator_process.control.jobs, timeout=120, what="the job")
-    until(
-        lambda: emulator_process.control.jobs()[0]["state"] == "JOB_STATE_RUNNING",
-        what="the job to run",
-    )
-    emulator_process.kill()  # SIGKILL: only the state file survives
-    emulator_process.start()
-    result = running.wait(timeout=180)
-    assert result.returncode == 0, result.output
-    assert "adopting" not in result.output  # the same wait went on; nothing was resubmitted
-    (after,) = emulator_process.control.jobs()
-    assert after["name"] == job["name"] and after["state"] == "JOB_STATE_SUCCEEDED"
-    assert project.tuning_jobs()["alpha"]["job_name"] == job["name"]
+    trial = restart_mid_wait(project, emulator_process)
+    assert trial.result.returncode == 0, trial.result.output
+    assert "adopting" not in trial.result.output  # the same wait went on: nothing resubmitted
+    (after,) = trial.jobs
+    assert after["name"] == trial.submitted["name"] and after["state"] == "JOB_STATE_SUCCEEDED"
+    assert trial.in_state == {"alpha": trial.submitted["name"]}
+    assert trial.resumed
 
 
 def _exists(get: Any, name: str) -> bool:
