@@ -281,9 +281,10 @@ def _until(condition: Callable[[], bool], timeout: float = 60) -> None:
 def _kill_engine() -> None:
     import psutil
 
-    for proc in psutil.process_iter(["name", "cmdline"]):
-        cmdline = proc.info.get("cmdline") or []
-        if proc.info.get("name") == "pulumi" and "up" in cmdline and "tuning-e2e" not in cmdline:
+    # Only this test's own CLI (Automation API runs it as our child): other sessions on the
+    # machine run `pulumi up` too.
+    for proc in psutil.Process().children(recursive=True):
+        if proc.name() == "pulumi" and "up" in proc.cmdline():
             proc.kill()
 
 
