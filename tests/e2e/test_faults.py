@@ -92,30 +92,28 @@ def test_up_refresh_and_destroy_succeed_with_a_fifth_of_all_calls_failing(
     assert _exists(vertex.models.get_model, beta["model"])  # delete_endpoint keeps the model
 
 
-@pytest.mark.parametrize(
-    ("command", "method", "kind", "status"),
-    [
-        ("up", "CreateTuningJob", "400", "INVALID_ARGUMENT"),
-        ("refresh", "GetTuningJob", "403", "PERMISSION_DENIED"),
-        ("destroy", "GetTuningJob", "403", "PERMISSION_DENIED"),
-    ],
-)
-def test_a_permanent_error_fails_the_command_at_once_naming_the_status(
-    project: Project, emulator: RunningEmulator, command: str, method: str, kind: str, status: str
+def test_a_permanent_error_on_create_fails_up_after_one_call_each(
+    project: Project, emulator: RunningEmulator
 ) -> None:
     control = emulator.control
-    if command != "up":
-        project.up().check()
-    control.set_faults(rate=1.0, kinds=[kind], methods=[method])
-    before = control.request_counts().get(method, 0)
-    result = project.run(command, "--yes")
-    assert result.returncode != 0
-    assert status in result.output
-    # One call per resource: nothing was retried.
-    assert control.request_counts()[method] - before == 2, result.output
-    if command == "up":
-        assert control.jobs() == [] and project.tuning_jobs() == {}
-    else:
+    control.set_faults(rate=1.0, kinds=["400"], methods=["CreateTuningJob"])
+    result = project.run("up", "--yes")
+    assert result.returncode != 0 and "INVALID_ARGUMENT" in result.output
+    assert control.request_counts()["CreateTuningJob"] == 2, result.output  # one per resource
+    assert control.jobs() == [] and project.tuning_jobs() == {}
+
+
+def test_a_permanent_error_fails_refresh_and_destroy_after_one_call_each_keeping_state(
+    project: Project, emulator: RunningEmulator
+) -> None:
+    control = emulator.control
+    project.up().check()
+    control.set_faults(rate=1.0, kinds=["403"], methods=["GetTuningJob"])
+    for command in ("refresh", "destroy"):
+        before = control.request_counts()["GetTuningJob"]
+        result = project.run(command, "--yes", "--skip-preview")
+        assert result.returncode != 0 and "PERMISSION_DENIED" in result.output, command
+        assert control.request_counts()["GetTuningJob"] - before == 2, result.output
         assert set(project.tuning_jobs()) == {"alpha", "beta"}  # a failed read or delete keeps it
 
 
