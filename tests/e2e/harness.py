@@ -108,7 +108,6 @@ class Project:
     env: dict[str, str]
     stack: str = "dev"
     name: str = "faults"
-    logs: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -135,7 +134,7 @@ class Project:
         self.run("stack", "init", self.stack, stack=False).check()
 
     def run(self, *args: str, stack: bool = True, timeout: float = 300) -> Result:
-        """Run `pulumi ARGS` to the end; its combined output is kept in `logs` too."""
+        """Run `pulumi ARGS` to the end, with its combined output."""
         argv = self._argv(args, stack)
         done = subprocess.run(
             argv,
@@ -146,12 +145,11 @@ class Project:
             text=True,
             timeout=timeout,
         )
-        self.logs.append(done.stdout)
         return Result(list(args), done.returncode, done.stdout)
 
     def start(self, *args: str) -> Running:
         """Start `pulumi ARGS` in a session of its own, as a terminal runs it."""
-        log = self.root / f"run-{len(self.logs)}.log"
+        log = self.root / f"run-{len(list(self.root.glob('run-*.log')))}.log"
         argv = self._argv(args, True)
         with log.open("w") as out:
             process = subprocess.Popen(
@@ -253,9 +251,7 @@ class Running:
                 self.process.kill()
                 self.process.wait()
             self.reap()
-        output = self.log.read_text()
-        self.project.logs.append(output)
-        return Result(self.args, self.process.returncode, output)
+        return Result(self.args, self.process.returncode, self.log.read_text())
 
     def reap(self) -> None:
         """Kill the processes this command started that are still alive, by pid."""
