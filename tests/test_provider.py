@@ -128,12 +128,12 @@ def test_lines_said_from_many_creates_at_once_reach_the_log_whole(
 ) -> None:
     # The host runs creates on many threads; a line split across writes gets glued to another
     # job's line, and the engine then shows one garbled message.
-    from vertex_tuning.provider import _say
+    from vertex_tuning.stateless import say
 
     stdout = _SlowStdout()
     monkeypatch.setattr(sys, "stdout", stdout)
     said = [[f"tuning job job-{t}: line {i}" for i in range(10)] for t in range(8)]
-    threads = [threading.Thread(target=lambda ls=ls: [_say(x) for x in ls]) for ls in said]
+    threads = [threading.Thread(target=lambda ls=ls: [say(x) for x in ls]) for ls in said]
     for thread in threads:
         thread.start()
     for thread in threads:

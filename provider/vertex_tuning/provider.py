@@ -1,30 +1,28 @@
 """The TuningJob dynamic provider: check, diff, create, read, update, delete.
 
 Pulumi pickles this object into state with dill, so it holds nothing: no client, credential or
-config survives pickling (see __getstate__). Clients are built per operation in this process.
+config survives pickling (see stateless.py). Clients are built per operation in this process.
 Only check and diff run on `pulumi preview`; they import neither the Google libraries nor the
 network code.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
-    ResourceProvider,
     UpdateResult,
 )
 
 from vertex_tuning import settings as settings_mod
 from vertex_tuning import spec
+from vertex_tuning.stateless import StatelessProvider, is_unknown, say
 
 if TYPE_CHECKING:
     from vertex_tuning.dataset import Purpose
@@ -33,37 +31,14 @@ if TYPE_CHECKING:
 _DELETE_WAIT_SECONDS = 1800.0
 
 
-def _say(line: str) -> None:
-    # What the provider prints lands in the stack's log (`pulumi up` output, on_output). One
-    # write per line: creates run on many threads, and print() writes the newline separately,
-    # so another job's line could land in between and the two reach the engine as one.
-    sys.stdout.write(f"{line}\n")
-    sys.stdout.flush()
-
-
-class TuningJobProvider(ResourceProvider):
+class TuningJobProvider(StatelessProvider):
     """Creates a Vertex AI tuning job, waits for it, and exports the tuned model's endpoint."""
-
-    serialize_as_secret_always = False  # nothing secret is pickled: state stays inspectable
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self._config: dict[str, Any] = {}
-
-    def configure(self, req: ConfigureRequest) -> None:
-        # Stack config reaches the provider process here; kept in memory only.
-        self._config = dict(getattr(req.config, "_props", {}) or {})
-
-    def _config_get(self, key: str) -> Any:
-        return getattr(self, "_config", {}).get(key)
 
     # --- check ---
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         defaults = {
-            "project": settings_mod.default_project(self._config_get),
-            "location": settings_mod.default_location(self._config_get),
+            "project": settings_mod.default_project(self.config_get),
+            "location": settings_mod.default_location(self.config_get),
         }
         unknown = {k for k, v in news.items() if is_unknown(v)}
         inputs, failures = spec.check_inputs(_olds, news, defaults, unknown=unknown)
@@ -89,9 +64,9 @@ class TuningJobProvider(ResourceProvider):
         from vertex_tuning import jobs, wire
 
         inputs = _inputs(props)
-        settings = settings_mod.resolve(self._config_get)
+        settings = settings_mod.resolve(self.config_get)
         vertex = _vertex(settings, inputs.location)
-        job = jobs.tune(vertex, inputs, emit=_say, check_data=_data_check(settings, inputs))
+        job = jobs.tune(vertex, inputs, emit=say, check_data=_data_check(settings, inputs))
         outs = {**props, **wire.outputs_from_job(job, settings.base_url(inputs.location))}
         return CreateResult(job.name, _clean(outs))
 
@@ -100,7 +75,7 @@ class TuningJobProvider(ResourceProvider):
         from vertex_tuning import errors, wire
 
         location = props.get("location") or _location_of(id_)
-        settings = settings_mod.resolve(self._config_get)
+        settings = settings_mod.resolve(self.config_get)
         try:
             job = wire.job_from_api(_vertex(settings, location).get_job(id_))
         except errors.NotFound:
@@ -127,7 +102,7 @@ class TuningJobProvider(ResourceProvider):
         from vertex_tuning import jobs
 
         location = props.get("location") or _location_of(id_)
-        vertex = _vertex(settings_mod.resolve(self._config_get), location)
+        vertex = _vertex(settings_mod.resolve(self.config_get), location)
         jobs.cancel_and_clean_up(
             vertex,
             id_,
@@ -135,7 +110,7 @@ class TuningJobProvider(ResourceProvider):
             model=str(props.get("tuned_model_name") or ""),
             endpoint=str(props.get("tuned_model_endpoint") or ""),
             timeout=_DELETE_WAIT_SECONDS,
-            emit=_say,
+            emit=say,
         )
 
 
@@ -157,7 +132,7 @@ def _data_check(
         uris: list[tuple[str, Purpose]] = [(inputs.training_dataset_uri, "training")]
         if inputs.validation_dataset_uri:
             uris.append((inputs.validation_dataset_uri, "validation"))
-        gcs.verify_datasets(gcs.client(settings, inputs.project), uris, emit=_say)
+        gcs.verify_datasets(gcs.client(settings, inputs.project), uris, emit=say)
 
     return check
 
@@ -166,20 +141,6 @@ def _vertex(settings: settings_mod.Settings, location: str) -> Vertex:
     from vertex_tuning.vertex import Vertex
 
     return Vertex(settings, location)
-
-
-def is_unknown(value: Any) -> bool:
-    """True for a value `pulumi preview` cannot know yet (another resource's output)."""
-    from pulumi.output import Unknown
-    from pulumi.runtime.rpc import UNKNOWN
-
-    if isinstance(value, Unknown) or value == UNKNOWN:
-        return True
-    if isinstance(value, dict):
-        return any(is_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(is_unknown(v) for v in value)
-    return False
 
 
 def _differs(old: Any, new: Any) -> bool:

@@ -14,16 +14,14 @@ import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     Resource,
-    ResourceProvider,
 )
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from vertex_tuning import settings as settings_mod
-from vertex_tuning.provider import is_unknown
+from vertex_tuning.stateless import StatelessProvider, is_unknown
 
 
 class SmokeCase(BaseModel):
@@ -93,19 +91,8 @@ def report(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-class SmokeTestProvider(ResourceProvider):
+class SmokeTestProvider(StatelessProvider):
     """Runs the cases at create; nothing exists in the cloud, so delete has nothing to do."""
-
-    serialize_as_secret_always = False
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self._config: dict[str, Any] = {}
-
-    def configure(self, req: ConfigureRequest) -> None:
-        self._config = dict(getattr(req.config, "_props", {}) or {})
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         raw = {k: v for k, v in news.items() if not k.startswith("__") and k != "results"}
@@ -143,7 +130,7 @@ class SmokeTestProvider(ResourceProvider):
         inputs = SmokeTestInputs.model_validate(
             {k: v for k, v in props.items() if k in SmokeTestInputs.model_fields}
         )
-        vertex = Vertex(settings_mod.resolve(self._config.get), inputs.location)
+        vertex = Vertex(settings_mod.resolve(self.config_get), inputs.location)
         base = _base_model_name(inputs) if inputs.base_model else None
         results: list[dict[str, Any]] = []
         for i, case in enumerate(inputs.cases, start=1):

@@ -30,9 +30,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from vertex_tuning import dataset
 from vertex_tuning import settings as settings_mod
-from vertex_tuning.provider import _say, is_unknown
 from vertex_tuning.spec import REPLACES
-from vertex_tuning.stateless import StatelessProvider
+from vertex_tuning.stateless import StatelessProvider, is_unknown, say
 
 #: Keys the split hashes examples with: the same file always splits the same way, anywhere.
 SPLIT_KEY = "pulumi-vertex-tuning/validation-split"
@@ -212,7 +211,7 @@ class TrainingDatasetProvider(StatelessProvider):
             gcs.upload(storage, inputs.uri, text="\n".join(train) + "\n")
             gcs.upload(storage, inputs.validation_uri, text="\n".join(validation) + "\n")
         outputs = _outputs(inputs, report, held_out)
-        _say(_summary(outputs))
+        say(_summary(outputs))
         return CreateResult(inputs.uri, _clean({**props, **outputs}))
 
     # --- read ---
@@ -236,12 +235,12 @@ class TrainingDatasetProvider(StatelessProvider):
 
         uris = [uri for uri in (id_, props.get("validation_uri")) if uri]
         if props.get("retain_on_delete"):
-            _say(f"training dataset: keeping {', '.join(uris)} (retain_on_delete)")
+            say(f"training dataset: keeping {', '.join(uris)} (retain_on_delete)")
             return
         storage = gcs.client(settings_mod.resolve(self.config_get), props.get("project"))
         for uri in uris:
             if gcs.delete(storage, uri):
-                _say(f"training dataset: deleted {uri}")
+                say(f"training dataset: deleted {uri}")
 
 
 def _hashed(handle: IO[bytes], digest: Any) -> Iterator[bytes]:
