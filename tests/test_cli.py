@@ -13,11 +13,12 @@ import select
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conftest import LOCATION, PROJECT, SUPPORT_EXAMPLES, VertexClients
+from conftest import LOCATION, PROJECT, SUPPORT_EXAMPLES, Datasets, VertexClients
 
 if TYPE_CHECKING:
     from vertex_tuning.emulator import RunningEmulator
@@ -560,3 +561,43 @@ def test_generate_on_a_missing_endpoint_is_one_error_line(emulator: RunningEmula
     assert result.returncode == 1
     line = one_error_line(result.stderr)
     assert line.startswith(f"error: generating content ({PARENT}/endpoints/42): NOT_FOUND: ")
+
+
+# --- validate ---
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_validate_passes_a_good_file_and_exits_0(emulator: RunningEmulator) -> None:
+    result = run(emulator, "validate", str(DATA / "good.jsonl"))
+    assert result.returncode == 0, result.stdout
+    assert "good.jsonl: OK (0 errors, 1 warning)" in result.stdout
+    assert "at least 100 are recommended" in result.stdout  # the seed's guidance, a warning
+
+
+def test_validate_reports_each_error_with_its_line_and_exits_1(emulator: RunningEmulator) -> None:
+    result = run(emulator, "validate", str(DATA / "good.jsonl"), str(DATA / "ends_with_user.jsonl"))
+    assert result.returncode == 1
+    assert "ends_with_user.jsonl: INVALID" in result.stdout
+    assert "line 3:" in result.stdout and "contents[2].role" in result.stdout
+
+
+def test_validate_json_is_one_report_per_source(emulator: RunningEmulator) -> None:
+    result = run(emulator, "validate", str(DATA / "bad_role.jsonl"), "--json")
+    assert result.returncode == 1
+    (report,) = json.loads(result.stdout)
+    assert report["ok"] is False and report["error_count"] >= 1
+
+
+def test_validate_streams_gs_objects_from_cloud_storage(
+    emulator: RunningEmulator, datasets: Datasets, storage_url: str
+) -> None:
+    good = datasets.upload("good.jsonl", (DATA / "good.jsonl").read_text())
+    bad = datasets.upload("bad.jsonl", (DATA / "ends_with_user.jsonl").read_text())
+    host = {"STORAGE_EMULATOR_HOST": storage_url}
+    assert run(emulator, "validate", good, **host).returncode == 0
+    result = run(emulator, "validate", bad, **host)
+    assert result.returncode == 1 and "line 3:" in result.stdout
+    missing = run(emulator, "validate", datasets.missing("nowhere.jsonl"), **host)
+    assert missing.returncode == 1
+    assert "nowhere.jsonl" in missing.stderr and "NOT_FOUND" in missing.stderr

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
+    from vertex_tuning.dataset import DatasetReport, Purpose
     from vertex_tuning.vertex import Vertex
     from vertex_tuning.wire import Job
 
@@ -789,8 +790,7 @@ def validate(opts: Options, sources: tuple[str, ...], purpose: str, as_json: boo
     reports = []
     for source in sources:
         if source.startswith("gs://"):
-            with _open_gcs(opts, source) as lines:
-                reports.append(dataset.validate_lines(lines, source=source, purpose=kind))
+            reports.append(_validate_gcs(opts, source, kind))
         else:
             try:
                 reports.append(dataset.validate_file(source, purpose=kind))
@@ -804,23 +804,16 @@ def validate(opts: Options, sources: tuple[str, ...], purpose: str, as_json: boo
         raise click.exceptions.Exit(ERROR)
 
 
-@contextlib.contextmanager
-def _open_gcs(opts: Options, uri: str) -> Any:
-    """Lines of a gs:// object, streamed (STORAGE_EMULATOR_HOST reaches the local emulator)."""
-    import os
+def _validate_gcs(opts: Options, uri: str, purpose: Purpose) -> DatasetReport:
+    """Stream a gs:// object through the validator (STORAGE_EMULATOR_HOST reaches the emulator)."""
+    from vertex_tuning import dataset, gcs
 
-    from google.cloud import storage
-
-    bucket, _, name = uri.removeprefix("gs://").partition("/")
-    if os.environ.get("STORAGE_EMULATOR_HOST"):
-        from google.auth.credentials import AnonymousCredentials
-
-        anonymous = AnonymousCredentials()  # type: ignore[no-untyped-call]
-        client = storage.Client(project=opts.project or "local", credentials=anonymous)
-    else:
-        client = storage.Client(project=opts.project)
-    with client.bucket(bucket).blob(name).open("rb") as handle:
-        yield handle
+    settings = settings_mod.resolve(None, access_token=opts.access_token)
+    try:
+        with gcs.open_lines(gcs.client(settings, opts.project), uri) as lines:
+            return dataset.validate_lines(lines, source=uri, purpose=purpose)
+    except gcs.StorageError as exc:
+        raise Failure(str(exc), ERROR) from None
 
 
 @main.command(
