@@ -11,9 +11,6 @@ export PULUMI_BACKEND_URL="file://$demo/state"
 export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE:-demo}
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
-# The demo needs no plugin from the internet; without this the language host spends seconds on
-# every command trying to download one for the pulumi-vertex-tuning package (it goes by the name).
-export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 
 # Both emulators keep their state in .demo, so the stack and its cloud survive between runs.
 storage_port=${STORAGE_EMULATOR_PORT:-$((port + 1))}
@@ -66,7 +63,6 @@ cat <<MSG
 Done. The state lives in $demo/state. To look around, start the emulator again and point at it:
     export PATH=$(dirname "$(command -v pulumi)"):\$PATH
     export PULUMI_BACKEND_URL=file://$demo/state PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE
-    export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
     export VERTEX_API_ENDPOINT=http://127.0.0.1:$port GOOGLE_CLOUD_PROJECT=demo-project GOOGLE_CLOUD_LOCATION=us-central1
     export STORAGE_EMULATOR_HOST=$STORAGE_EMULATOR_HOST
     .venv/bin/gcp-storage-emulator --data-dir $demo/storage start --port $storage_port --quiet &

@@ -151,9 +151,6 @@ def new_project(
             "PULUMI_CONFIG_PASSPHRASE": "e2e-passphrase",
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             "PULUMI_DIY_BACKEND_NO_LEGACY_WARNING": "true",
-            # The language host takes our `pulumi-vertex-tuning` distribution for a provider
-            # plugin by its name and tries to download one on every run (about 2.5 s offline).
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "VERTEX_API_ENDPOINT": stack_emulator.url,
             "STORAGE_EMULATOR_HOST": storage_url,
         }
