@@ -72,6 +72,9 @@ class SmokeTestInputs(BaseModel):
     cases: list[SmokeCase] = Field(min_length=1)
 
 
+_STAND_INS = {"endpoint": "projects/p/locations/l/endpoints/0", "location": "l", "base_model": ""}
+
+
 class SmokeTestFailed(Exception):
     """At least one case failed; the message is the whole report."""
 
@@ -96,10 +99,16 @@ class SmokeTestProvider(StatelessProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         raw = {k: v for k, v in news.items() if not k.startswith("__") and k != "results"}
-        if any(is_unknown(v) for v in raw.values()):
-            return CheckResult(news, [])  # the endpoint is not known until the job exists
+        # The endpoint is not known until the job exists: check the rest against a stand-in, so
+        # bad cases fail the first preview and unchanged ones are normalised (no spurious diff).
+        unknown = {k: v for k, v in raw.items() if is_unknown(v)}
+        if not set(unknown) <= set(_STAND_INS):
+            return CheckResult(news, [])  # the cases themselves come from another resource
+        stand_ins = {k: _STAND_INS[k] for k in unknown}
         try:
-            inputs = SmokeTestInputs.model_validate({k: v for k, v in raw.items() if v is not None})
+            checked = SmokeTestInputs.model_validate(
+                {k: v for k, v in {**raw, **stand_ins}.items() if v is not None}
+            )
         except ValidationError as exc:
             return CheckResult(
                 news,
@@ -111,7 +120,8 @@ class SmokeTestProvider(StatelessProvider):
                     for e in exc.errors()
                 ],
             )
-        return CheckResult(inputs.model_dump(mode="json", exclude_none=True), [])
+        inputs = checked.model_dump(mode="json", exclude_none=True)
+        return CheckResult({**inputs, **unknown}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         keys = ("endpoint", "base_model", "location", "cases")
