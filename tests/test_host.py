@@ -116,3 +116,27 @@ def test_the_provider_serializes_the_same_in_any_process() -> None:
         [sys.executable, "-c", script], check=True, capture_output=True, text=True
     ).stdout.strip()
     assert other == serialize_provider(TuningJobProvider())
+
+
+def test_the_host_stops_when_the_engine_that_started_it_dies(tmp_path: Path) -> None:
+    """A SIGKILLed `pulumi up` must not leave a host polling Vertex AI for hours."""
+    import psutil
+
+    engine = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time;"
+            f"h = subprocess.Popen([{str(HOST)!r}], stdout=subprocess.PIPE, text=True);"
+            "h.stdout.readline(); print(h.pid, flush=True); time.sleep(600)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert engine.stdout is not None
+    host_process = psutil.Process(int(engine.stdout.readline()))
+    assert host_process.is_running()
+    engine.kill()
+    engine.wait()
+    host_process.wait(timeout=30)  # raises if the host outlives its engine

@@ -20,6 +20,7 @@ import base64
 import os
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from concurrent import futures
@@ -211,8 +212,25 @@ def _answer(context: Any, handler: Callable[[], _Reply]) -> _Reply:
         raise  # abort raises; this line only satisfies the type checker
 
 
+def _exit_with_the_engine(interval: float = 1.0) -> None:
+    """Stop when the engine that started us is gone (a SIGKILLed `pulumi up` or CI runner).
+
+    Nobody would read our answers, yet waiting creates would poll Vertex AI for hours. The jobs
+    keep running in the cloud; the next `pulumi up` adopts them by their fingerprint label.
+    """
+    engine = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == engine:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="engine-watch", daemon=True).start()
+
+
 def main() -> None:
     """Serve on a free local port and tell the engine which one, as every plugin does."""
+    _exit_with_the_engine()
     threads = int(os.environ.get(THREADS_ENV) or DEFAULT_THREADS)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=threads), options=_GRPC_CHANNEL_OPTIONS
