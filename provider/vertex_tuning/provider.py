@@ -132,7 +132,9 @@ def _data_check(
         uris: list[tuple[str, Purpose]] = [(inputs.training_dataset_uri, "training")]
         if inputs.validation_dataset_uri:
             uris.append((inputs.validation_dataset_uri, "validation"))
-        gcs.verify_datasets(gcs.client(settings, inputs.project), uris, emit=say)
+        label = f"tuning job {inputs.tuned_model_display_name}"  # as its progress lines say
+        storage = gcs.client(settings, inputs.project)
+        gcs.verify_datasets(storage, uris, emit=lambda line: say(f"{label}: {line}"))
 
     return check
 
