@@ -50,6 +50,17 @@ def make_clients(url: str, token: str | None = None, credentials: Any = None) ->
     )
 
 
+def exists(get: Any, name: str) -> bool:
+    """Whether a Get (e.g. `clients.models.get_model`) finds `name`: NotFound is False."""
+    from google.api_core.exceptions import NotFound
+
+    try:
+        get(name=name)
+    except NotFound:
+        return False
+    return True
+
+
 class FakeClock:
     """An injectable clock that moves only when told to."""
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from conftest import make_clients
+from conftest import exists, make_clients
 from e2e.harness import (
     EmulatorProcess,
     Project,
@@ -86,10 +86,10 @@ def test_up_refresh_and_destroy_succeed_with_a_fifth_of_all_calls_failing(
     assert len(control.jobs()) == 2  # no job was submitted twice, none went missing
     vertex = make_clients(emulator.url)
     for model in tuned.values():
-        assert not _exists(vertex.endpoints.get_endpoint, model["endpoint"])
+        assert not exists(vertex.endpoints.get_endpoint, model["endpoint"])
     alpha, beta = (tuned[n] for n in sorted(tuned))
-    assert not _exists(vertex.models.get_model, alpha["model"])  # delete_model
-    assert _exists(vertex.models.get_model, beta["model"])  # delete_endpoint keeps the model
+    assert not exists(vertex.models.get_model, alpha["model"])  # delete_model
+    assert exists(vertex.models.get_model, beta["model"])  # delete_endpoint keeps the model
 
 
 def test_a_permanent_error_on_create_fails_up_after_one_call_each(
@@ -147,13 +147,3 @@ def test_the_wait_carries_on_across_an_emulator_restart(
     assert after["name"] == trial.submitted["name"] and after["state"] == "JOB_STATE_SUCCEEDED"
     assert trial.in_state == {"alpha": trial.submitted["name"]}
     assert trial.resumed
-
-
-def _exists(get: Any, name: str) -> bool:
-    from google.api_core.exceptions import NotFound
-
-    try:
-        get(name=name)
-    except NotFound:
-        return False
-    return True

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conftest import LOCATION, PROJECT, make_clients
+from conftest import LOCATION, PROJECT, exists, make_clients
 from e2e.harness import Project, emulator_env, job_args, jobs_by_display_name, until
 
 if TYPE_CHECKING:
@@ -149,13 +149,13 @@ def test_destroy_cleans_up_per_on_delete_and_counts_what_is_gone_as_done(
 
     project.run("destroy", "--yes").check()
 
-    def exists(kind: str, name: str) -> bool:
+    def present(kind: str, name: str) -> bool:
         get = vertex.endpoints.get_endpoint if kind == "endpoint" else vertex.models.get_model
-        return _exists(get, tuned[name][kind])
+        return exists(get, tuned[name][kind])
 
-    assert exists("endpoint", "keep") and exists("model", "keep")
-    assert not exists("endpoint", "endpoint") and exists("model", "endpoint")
-    assert not exists("endpoint", "model") and not exists("model", "model")
+    assert present("endpoint", "keep") and present("model", "keep")
+    assert not present("endpoint", "endpoint") and present("model", "endpoint")
+    assert not present("endpoint", "model") and not present("model", "model")
     assert project.tuning_jobs() == {}
     project.run("destroy", "--yes").check()  # nothing left: still fine
 
@@ -207,13 +207,3 @@ def test_destroy_cancels_a_running_job_and_waits_until_it_stops(
     (job,) = emulator.control.jobs()
     assert job["state"] == "JOB_STATE_CANCELLED"  # stopped, not just asked to stop
     assert project.tuning_jobs() == {}
-
-
-def _exists(get: Any, name: str) -> bool:
-    from google.api_core.exceptions import NotFound
-
-    try:
-        get(name=name)
-    except NotFound:
-        return False
-    return True

@@ -164,7 +164,8 @@ def test_progress_lines_name_the_job_and_link_the_console_without_flooding(perf:
     for job in control.jobs():
         job_id = job["name"].rsplit("/", 1)[-1]
         label = f"tuning job {job['tunedModelDisplayName']}: "
-        lines = [line[line.index(label) :] for line in live.splitlines() if label in line]
+        checked, *lines = [line[line.index(label) :] for line in live.splitlines() if label in line]
+        assert checked.startswith(f"{label}checked training data gs://")  # before submitting
         assert lines[0] == (
             f"{label}submitted {job['name']} "
             "https://console.cloud.google.com/vertex-ai/generative/language/locations/"

@@ -15,7 +15,7 @@ import pulumi
 import pytest
 from pulumi import automation as auto
 
-from conftest import LOCATION, PROJECT, SUPPORT_EXAMPLES, Datasets, make_clients
+from conftest import LOCATION, PROJECT, SUPPORT_EXAMPLES, Datasets, exists, make_clients
 
 if TYPE_CHECKING:
     from vertex_tuning.emulator import RunningEmulator
@@ -139,8 +139,10 @@ def test_spec_change_replaces_create_before_delete(stacks: Stacks) -> None:
     ]
     assert ops == ["create-replacement", "replace", "delete-replaced"]
     assert len(stacks.jobs()) == 2
-    assert _endpoint_exists(stacks, second)
-    assert not _endpoint_exists(stacks, first)  # the old endpoint went after the new one came
+    assert exists(make_clients(stacks.emulator.url).endpoints.get_endpoint, second)
+    assert not exists(
+        make_clients(stacks.emulator.url).endpoints.get_endpoint, first
+    )  # the old endpoint went after the new one came
 
 
 def test_behaviour_change_updates_in_place_and_keeps_outputs(stacks: Stacks) -> None:
@@ -207,10 +209,10 @@ def test_destroy_cancels_a_running_job_and_cleans_up(stacks: Stacks) -> None:
     stack = stacks.stack(on_delete="delete_model")
     endpoint = stack.up().outputs["endpoint"].value
     model = stacks.jobs()[0]["tunedModel"]["model"]
-    assert _endpoint_exists(stacks, endpoint)
+    assert exists(make_clients(stacks.emulator.url).endpoints.get_endpoint, endpoint)
     stack.destroy()
-    assert not _endpoint_exists(stacks, endpoint)
-    assert not _model_exists(stacks, model)
+    assert not exists(make_clients(stacks.emulator.url).endpoints.get_endpoint, endpoint)
+    assert not exists(make_clients(stacks.emulator.url).models.get_model, model)
     stack.destroy()  # idempotent: nothing left to delete
 
 
@@ -244,26 +246,6 @@ def test_the_state_file_never_holds_the_token(
             assert token.encode() not in path.read_bytes(), path
     stack.destroy()
     stacks.emulator.control.configure(require_token=None)
-
-
-def _endpoint_exists(stacks: Stacks, name: str) -> bool:
-    from google.api_core.exceptions import NotFound
-
-    try:
-        make_clients(stacks.emulator.url).endpoints.get_endpoint(name=name)
-    except NotFound:
-        return False
-    return True
-
-
-def _model_exists(stacks: Stacks, name: str) -> bool:
-    from google.api_core.exceptions import NotFound
-
-    try:
-        make_clients(stacks.emulator.url).models.get_model(name=name)
-    except NotFound:
-        return False
-    return True
 
 
 def _up_quietly(stack: auto.Stack) -> None:
