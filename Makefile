@@ -17,8 +17,8 @@ engine:
 	@scripts/install-pulumi.sh >/dev/null
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check provider tests stacks bench
-	$(BIN)/ruff format --check provider tests stacks bench
+	$(BIN)/ruff check provider tests stacks bench scripts
+	$(BIN)/ruff format --check provider tests stacks bench scripts
 	$(BIN)/mypy
 
 test: $(BIN)/.installed engine lint
