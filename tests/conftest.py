@@ -50,6 +50,29 @@ def make_clients(url: str, token: str | None = None, credentials: Any = None) ->
     )
 
 
+def console_job(
+    vertex: VertexClients,
+    training_uri: str,
+    display_name: str = "support",
+    labels: dict[str, str] | None = None,
+    epoch_count: int = 0,
+) -> str:
+    """Create a tuning job the way the console or a script would (outside Pulumi); its name."""
+    from google.cloud import aiplatform_v1
+
+    job = aiplatform_v1.TuningJob(
+        base_model="gemini-2.5-flash",
+        tuned_model_display_name=display_name,
+        labels=labels or {},
+        supervised_tuning_spec=aiplatform_v1.SupervisedTuningSpec(
+            training_dataset_uri=training_uri,
+            hyper_parameters=aiplatform_v1.SupervisedHyperParameters(epoch_count=epoch_count),
+        ),
+    )
+    name: str = vertex.tuning.create_tuning_job(parent=vertex.parent, tuning_job=job).name
+    return name
+
+
 def exists(get: Any, name: str) -> bool:
     """Whether a Get (e.g. `clients.models.get_model`) finds `name`: NotFound is False."""
     from google.api_core.exceptions import NotFound

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conftest import LOCATION, PROJECT, SUPPORT_EXAMPLES, Datasets, VertexClients
+from conftest import LOCATION, PROJECT, SUPPORT_EXAMPLES, Datasets, VertexClients, console_job
 
 if TYPE_CHECKING:
     from vertex_tuning.emulator import RunningEmulator
@@ -96,26 +96,6 @@ def read_until(stream: Any, text: str) -> list[str]:
     raise AssertionError(f"{text!r} never came; got {seen}")
 
 
-def create_job(
-    vertex: VertexClients,
-    training_uri: str,
-    display_name: str = "support",
-    labels: dict[str, str] | None = None,
-) -> str:
-    from google.cloud import aiplatform_v1
-
-    job = aiplatform_v1.TuningJob(
-        base_model="gemini-2.5-flash",
-        tuned_model_display_name=display_name,
-        labels=labels or {},
-        supervised_tuning_spec=aiplatform_v1.SupervisedTuningSpec(
-            training_dataset_uri=training_uri
-        ),
-    )
-    name: str = vertex.tuning.create_tuning_job(parent=vertex.parent, tuning_job=job).name
-    return name
-
-
 def job_id(name: str) -> str:
     return name.rsplit("/", 1)[-1]
 
@@ -130,7 +110,7 @@ def one_error_line(stderr: str) -> str:
 @pytest.fixture
 def succeeded(emulator: RunningEmulator, vertex: VertexClients, training_uri: str) -> str:
     """A job that ran to success on the support examples: it has data stats and an endpoint."""
-    name = create_job(vertex, training_uri)
+    name = console_job(vertex, training_uri)
     emulator.control.finish(name)
     return name
 
@@ -141,7 +121,7 @@ def succeeded(emulator: RunningEmulator, vertex: VertexClients, training_uri: st
 def test_list_pages_through_more_jobs_than_one_page(
     emulator: RunningEmulator, vertex: VertexClients, training_uri: str
 ) -> None:
-    created = [create_job(vertex, training_uri, f"support-{i}") for i in range(5)]
+    created = [console_job(vertex, training_uri, f"support-{i}") for i in range(5)]
     newest_first = [job_id(n) for n in reversed(created)]
 
     seen, token, pages = [], "", 0
@@ -168,7 +148,7 @@ def test_list_pages_through_more_jobs_than_one_page(
 def test_list_table_shows_one_page_and_how_to_get_the_next(
     emulator: RunningEmulator, vertex: VertexClients, training_uri: str
 ) -> None:
-    oldest, middle, newest = (create_job(vertex, training_uri, f"support-{i}") for i in range(3))
+    oldest, middle, newest = (console_job(vertex, training_uri, f"support-{i}") for i in range(3))
     emulator.control.finish(newest)
 
     result = run(emulator, "jobs", "list", "--page-size", "2")
@@ -216,7 +196,7 @@ def test_list_filters_combine_with_and(
         "dev-running": ({"env": "dev"}, "advance"),
     }
     for display_name, (labels, outcome) in jobs.items():
-        name = create_job(vertex, training_uri, display_name, labels)
+        name = console_job(vertex, training_uri, display_name, labels)
         if outcome == "finish":
             emulator.control.finish(name)
         elif outcome == "fail":
@@ -264,7 +244,7 @@ def test_get_shows_the_data_stats_of_a_finished_job(
 def test_get_shows_the_error_of_a_failed_job(
     emulator: RunningEmulator, vertex: VertexClients, datasets: Any
 ) -> None:
-    name = create_job(vertex, datasets.missing("gone.jsonl"))
+    name = console_job(vertex, datasets.missing("gone.jsonl"))
     emulator.control.finish(name)  # starting to run, the service finds no training data
 
     job = run_json(emulator, "jobs", "get", name)
@@ -323,7 +303,7 @@ def test_usage_problems_exit_2_without_calling_the_api(
 def test_flags_override_the_environment(
     emulator: RunningEmulator, vertex: VertexClients, training_uri: str
 ) -> None:
-    name = create_job(vertex, training_uri)
+    name = console_job(vertex, training_uri)
     result = run(
         emulator,
         "--project",
@@ -347,7 +327,7 @@ def test_flags_override_the_environment(
 def test_the_seed_guides_variables_and_access_token_work(
     emulator: RunningEmulator, vertex: VertexClients, training_uri: str
 ) -> None:
-    name = create_job(vertex, training_uri)
+    name = console_job(vertex, training_uri)
     emulator.control.configure(require_token="s3cret")
     seed_env: dict[str, str | None] = {
         "GOOGLE_CLOUD_PROJECT": None,
@@ -371,7 +351,7 @@ def test_the_seed_guides_variables_and_access_token_work(
 def test_cancel_stops_a_running_job_and_again_is_done(
     emulator: RunningEmulator, vertex: VertexClients, training_uri: str
 ) -> None:
-    name = create_job(vertex, training_uri)
+    name = console_job(vertex, training_uri)
     emulator.control.advance(name)  # RUNNING
 
     first = run(emulator, "jobs", "cancel", job_id(name))
@@ -398,7 +378,7 @@ def test_cancel_of_a_finished_job_is_an_error(emulator: RunningEmulator, succeed
 def test_cancel_wait_returns_once_the_job_is_cancelled(
     emulator: RunningEmulator, vertex: VertexClients, training_uri: str
 ) -> None:
-    name = create_job(vertex, training_uri)
+    name = console_job(vertex, training_uri)
     process = start(emulator, "jobs", "cancel", name, "--wait", "--poll-interval", "0.05")
     assert process.stdout is not None
     read_until(process.stdout, "requested cancellation")
@@ -415,7 +395,7 @@ def test_cancel_wait_returns_once_the_job_is_cancelled(
 def test_cancel_wait_fails_when_the_job_finished_first(
     emulator: RunningEmulator, vertex: VertexClients, training_uri: str
 ) -> None:
-    name = create_job(vertex, training_uri)
+    name = console_job(vertex, training_uri)
     process = start(emulator, "jobs", "cancel", name, "--wait", "--poll-interval", "0.05")
     assert process.stdout is not None
     read_until(process.stdout, "requested cancellation")
@@ -447,7 +427,7 @@ def test_wait_exit_code_says_how_the_job_ended(
     code: int,
     words: str,
 ) -> None:
-    name = create_job(vertex, training_uri)
+    name = console_job(vertex, training_uri)
     error = {"error_code": 13, "error_message": "the accelerator caught fire"}
     emulator.control.finish(name, state, **(error if state == "JOB_STATE_FAILED" else {}))
 
@@ -466,7 +446,7 @@ def test_wait_json_prints_the_final_job(emulator: RunningEmulator, succeeded: st
 def test_wait_timeout_leaves_the_job_running(
     emulator: RunningEmulator, vertex: VertexClients, training_uri: str
 ) -> None:
-    name = create_job(vertex, training_uri)
+    name = console_job(vertex, training_uri)
 
     result = run(emulator, "jobs", "wait", name, "--timeout", "0")
 
@@ -480,7 +460,7 @@ def test_wait_timeout_leaves_the_job_running(
 def test_wait_reports_each_state_as_plain_lines_when_not_a_terminal(
     emulator: RunningEmulator, vertex: VertexClients, training_uri: str
 ) -> None:
-    name = create_job(vertex, training_uri)
+    name = console_job(vertex, training_uri)
     process = start(emulator, "jobs", "wait", name, "--poll-interval", "0.05")
     assert process.stderr is not None
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from conftest import LOCATION, PROJECT, make_clients
+from conftest import console_job, make_clients
 from e2e.harness import Project, emulator_env, job_args, until
 
 if TYPE_CHECKING:
@@ -25,30 +25,18 @@ def test_pulumi_import_adopts_a_console_job_and_the_declared_program_then_matche
     storage_url: str,
     training_uri: str,
 ) -> None:
-    from google.cloud import aiplatform_v1
-
     emulator.control.configure(job_seconds=0.5)
-    parent = f"projects/{PROJECT}/locations/{LOCATION}"
-    made = make_clients(emulator.url).tuning.create_tuning_job(
-        parent=parent,
-        tuning_job=aiplatform_v1.TuningJob(
-            base_model="gemini-2.5-flash",
-            tuned_model_display_name="made-in-the-console",
-            supervised_tuning_spec=aiplatform_v1.SupervisedTuningSpec(
-                training_dataset_uri=training_uri,
-                hyper_parameters=aiplatform_v1.SupervisedHyperParameters(epoch_count=2),
-            ),
-        ),
-    )
+    vertex = make_clients(emulator.url)
+    made = console_job(vertex, training_uri, "made-in-the-console", epoch_count=2)
     until(lambda: emulator.control.jobs()[0]["state"] == "JOB_STATE_SUCCEEDED", what="the job")
     project = Project(tmp_path / "project", emulator_env(pulumi_env, emulator.url, storage_url))
     project.init()
     project.program({})
-    job_id = f"{parent}/tuningJobs/{made.name.rsplit('/', 1)[1]}"  # the project by its ID
+    job_id = f"{vertex.parent}/tuningJobs/{made.rsplit('/', 1)[1]}"  # the project by its ID
 
     project.run("import", "--generate-code=false", "--yes", TUNING_JOB, "support", job_id).check()
     imported = project.tuning_jobs()["support"]
-    assert imported["job_name"] == made.name
+    assert imported["job_name"] == made
     assert imported["tuned_model_endpoint"] == emulator.control.jobs()[0]["tunedModel"]["endpoint"]
 
     # Then the program declares it with the inputs it was made with (and its own polling).

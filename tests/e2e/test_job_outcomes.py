@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conftest import LOCATION, PROJECT, exists, make_clients
+from conftest import console_job, exists, make_clients
 from e2e.harness import Project, emulator_env, job_args, jobs_by_display_name, until
 
 if TYPE_CHECKING:
@@ -180,21 +180,10 @@ def test_a_failed_delete_keeps_the_resource_then_a_destroy_after_everything_vani
 def test_destroy_cancels_a_running_job_and_waits_until_it_stops(
     project: Project, emulator: RunningEmulator, training_uri: str
 ) -> None:
-    from google.cloud import aiplatform_v1
-
     emulator.control.configure(job_seconds=600)  # it would run for ten minutes
-    parent = f"projects/{PROJECT}/locations/{LOCATION}"
-    made = make_clients(emulator.url).tuning.create_tuning_job(
-        parent=parent,
-        tuning_job=aiplatform_v1.TuningJob(
-            base_model="gemini-2.5-flash",
-            tuned_model_display_name="running",
-            supervised_tuning_spec=aiplatform_v1.SupervisedTuningSpec(
-                training_dataset_uri=training_uri
-            ),
-        ),
-    )
-    job_id = f"{parent}/tuningJobs/{made.name.rsplit('/', 1)[1]}"
+    vertex = make_clients(emulator.url)
+    made = console_job(vertex, training_uri, "running")
+    job_id = f"{vertex.parent}/tuningJobs/{made.rsplit('/', 1)[1]}"
     # Imported while it runs (a create, by contrast, only records a job once it succeeded).
     project.program(
         {"running": job_args(training_uri, tuned_model_display_name="running", import_=job_id)}

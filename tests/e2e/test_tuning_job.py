@@ -15,7 +15,15 @@ import pulumi
 import pytest
 from pulumi import automation as auto
 
-from conftest import LOCATION, PROJECT, SUPPORT_EXAMPLES, Datasets, exists, make_clients
+from conftest import (
+    LOCATION,
+    PROJECT,
+    SUPPORT_EXAMPLES,
+    Datasets,
+    console_job,
+    exists,
+    make_clients,
+)
 
 if TYPE_CHECKING:
     from vertex_tuning.emulator import RunningEmulator
@@ -273,23 +281,11 @@ def _kill_engine() -> None:
 def test_import_adopts_a_job_made_outside_pulumi_and_the_next_preview_is_clean(
     stacks: Stacks,
 ) -> None:
-    from google.cloud import aiplatform_v1
-
-    parent = f"projects/{PROJECT}/locations/{LOCATION}"
-    made = make_clients(stacks.emulator.url).tuning.create_tuning_job(
-        parent=parent,
-        tuning_job=aiplatform_v1.TuningJob(
-            base_model="gemini-2.5-flash",
-            tuned_model_display_name="made-in-the-console",
-            supervised_tuning_spec=aiplatform_v1.SupervisedTuningSpec(
-                training_dataset_uri=stacks.training_uri,
-                hyper_parameters=aiplatform_v1.SupervisedHyperParameters(epoch_count=2),
-            ),
-        ),
-    )
+    vertex = make_clients(stacks.emulator.url)
+    made = console_job(vertex, stacks.training_uri, "made-in-the-console", epoch_count=2)
     _until(lambda: stacks.jobs()[0]["state"] == "JOB_STATE_SUCCEEDED")
     # The service names jobs by project number; the import ID names the project as the stack does.
-    job_id = f"{parent}/tuningJobs/{made.name.rsplit('/', 1)[1]}"
+    job_id = f"{vertex.parent}/tuningJobs/{made.rsplit('/', 1)[1]}"
     stack = stacks.stack(
         tuned_model_display_name="made-in-the-console",
         opts=pulumi.ResourceOptions(import_=job_id),
@@ -297,7 +293,7 @@ def test_import_adopts_a_job_made_outside_pulumi_and_the_next_preview_is_clean(
     up = stack.up()
     # The program's poll settings differ from the defaults an import reads back: in place.
     assert up.summary.resource_changes == {"create": 1, "import": 1, "update": 1}
-    assert up.outputs["job_name"].value == made.name
+    assert up.outputs["job_name"].value == made
     assert up.outputs["endpoint"].value == stacks.jobs()[0]["tunedModel"]["endpoint"]
     assert changes(stack.preview()) == {}
     assert len(stacks.jobs()) == 1  # adopted, never submitted again
