@@ -128,8 +128,8 @@ def test_adopting_a_running_job_does_not_check_the_data_again(
 
 def test_validate_data_is_behaviour_and_never_replaces_the_job() -> None:
     olds = {**tuning_job(training_dataset_uri="gs://bkt/t.jsonl"), "__provider": "p"}
-    news = {**olds, "validate_data": False}
-    result = TuningJobProvider().diff("id", olds, news)
+    news = {**tuning_job(training_dataset_uri="gs://bkt/t.jsonl", validate_data=False)}
+    result = TuningJobProvider().diff("id", olds, {**news, "__provider": "p"})
     assert result.changes is True and result.replaces == []
 
 

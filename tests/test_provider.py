@@ -108,6 +108,94 @@ def test_check_and_diff_import_no_google_client_library() -> None:
     assert out.stdout.strip() == "[]"
 
 
+RAW = {
+    "base_model": "gemini-2.5-flash",
+    "training_dataset_uri": "gs://bkt/t.jsonl",
+    "adapter_size": 4,
+    "timeout": "2h",
+    "resource_key": "proj/dev/support",
+    "project": "my-project",
+    "location": "us-central1",
+    "__provider": "serialized",
+}
+
+
+def _count_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    real = spec.check_inputs
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(spec, "check_inputs", counting)
+    return calls
+
+
+def test_unchanged_inputs_keep_their_checked_form_without_checking_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = _count_checks(monkeypatch)
+    first = provider().check({}, RAW)
+    assert first.failures == [] and first.inputs["adapter_size"] == "FOUR"
+    state = {**first.inputs, "__provider": "serialized"}
+
+    again = provider().check(state, dict(RAW))  # the next preview, in a new provider process
+
+    assert again.inputs == state and again.failures == []
+    assert len(calls) == 1
+    outputs = {**state, "job_name": "projects/1/locations/us-central1/tuningJobs/42"}
+    monkeypatch.setattr(spec, "TuningJobInputs", None)  # nor does diff need the model
+    assert provider().diff("id", outputs, {**again.inputs}).changes is False
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"timeout": "3h"},
+        {"adapter_size": "EIGHT"},
+        {"resource_key": "proj/staging/support"},
+        {"tuned_model_display_name": "renamed"},
+    ],
+)
+def test_a_changed_input_is_checked_and_diffed_again(
+    monkeypatch: pytest.MonkeyPatch, change: dict[str, Any]
+) -> None:
+    first = provider().check({}, RAW).inputs
+    state = {**first, "__provider": "serialized"}
+    calls = _count_checks(monkeypatch)
+
+    again = provider().check(state, {**RAW, **change})
+
+    assert len(calls) == 1 and again.inputs != state
+    outputs = {**state, "job_name": "projects/1/locations/us-central1/tuningJobs/42"}
+    diff = provider().diff("id", outputs, {**again.inputs, "__provider": "serialized"})
+    # resource_key only names the job for adoption: not a change of the job.
+    assert diff.changes is (set(change) != {"resource_key"})
+
+
+def test_a_changed_stack_default_is_checked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pulumi.dynamic import Config, ConfigureRequest
+
+    raw = {k: v for k, v in RAW.items() if k != "project"}
+    p = provider()
+    p.configure(ConfigureRequest(Config({"gcp:project": "first-project"}, "project")))
+    state = {**p.check({}, raw).inputs, "__provider": "serialized"}
+    p.configure(ConfigureRequest(Config({"gcp:project": "second-project"}, "project")))
+    calls = _count_checks(monkeypatch)
+
+    again = p.check(state, raw)
+
+    assert len(calls) == 1 and again.inputs["project"] == "second-project"
+
+
+def test_new_provider_code_is_diffed_in_full() -> None:
+    checked = provider().check({}, RAW).inputs
+    outputs = {**checked, "__provider": "old-code"}
+    diff = provider().diff("id", outputs, {**checked, "__provider": "new-code"})
+    assert diff.changes is True and diff.replaces == []
+
+
 class _SlowStdout:
     """A stdout whose every write lets other threads run, as a pipe under load does."""
 

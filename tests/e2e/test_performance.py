@@ -128,7 +128,7 @@ def test_every_job_is_submitted_before_any_finishes(perf: Perf, host: str) -> No
     assert max(j["createTime"] for j in jobs) < min(j["endTime"] for j in jobs)
 
 
-def test_preview_of_an_up_to_date_stack_calls_no_api_and_imports_no_google_client(
+def test_preview_of_an_up_to_date_stack_calls_no_api_and_loads_no_google_client_or_validator(
     perf: Perf, tmp_path: Path
 ) -> None:
     perf.emulator.control.configure(job_seconds=0.5)
@@ -149,6 +149,9 @@ def test_preview_of_an_up_to_date_stack_calls_no_api_and_imports_no_google_clien
     previewed = _host_imports(log)
     assert "vertex_tuning.provider" in previewed  # the host did run check and diff
     assert not {m for m in previewed if m.startswith("google.")}, previewed
+    # Unchanged inputs keep their checked form: the validator (pydantic) is not even loaded.
+    assert "vertex_tuning.spec" in created and "vertex_tuning.spec" not in previewed, previewed
+    assert not {m for m in previewed if m.startswith("pydantic")}, previewed
 
 
 def test_progress_lines_name_the_job_and_link_the_console_without_flooding(perf: Perf) -> None:

@@ -1,9 +1,9 @@
-"""Records which Google client (and vertex_tuning) modules Python processes import.
+"""Records which Google client, pydantic and vertex_tuning modules Python processes import.
 
 Put this directory on PYTHONPATH and set VERTEX_TUNING_IMPORT_LOG to a file: every Python process
 started with that environment (the engine's dynamic-provider host among them) then appends one
-line per first import of a google.cloud, google.api_core, google.auth or vertex_tuning module:
-"<pid><TAB><module><TAB><argv>". It only observes: the import itself proceeds unchanged.
+line per first import of a google.cloud, google.api_core, google.auth, pydantic or vertex_tuning
+module: "<pid><TAB><module><TAB><argv>". It only observes: the import itself proceeds unchanged.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from importlib.machinery import ModuleSpec
 from types import ModuleType
 
 _LOG = os.environ.get("VERTEX_TUNING_IMPORT_LOG")
-_WATCHED = ("google.cloud", "google.api_core", "google.auth", "vertex_tuning")
+_WATCHED = ("google.cloud", "google.api_core", "google.auth", "pydantic", "vertex_tuning")
 
 
 class _ImportLog:
