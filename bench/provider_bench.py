@@ -343,7 +343,8 @@ def report_progress(run: UpRun, job_seconds: float, hour_lines: float) -> None:
     for chunk in live:
         for line in chunk.splitlines():
             match = _LINE.search(line)
-            if match:
+            # Each line shows on the job's "creating" row; the "created" row repeats the last.
+            if match and " creating (" in line[: match.start()]:
                 per_job.setdefault(match.group(1), []).append(line[match.start() :])
     counts = sorted(len(lines) for lines in per_job.values())
     print(f"\n5. Progress lines in `up` output (on_output) per job of {job_seconds:g} s")

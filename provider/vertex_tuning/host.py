@@ -8,7 +8,9 @@ request, which the engine's Read for an import (`import_` option, `pulumi import
 
 This host speaks the same protocol for any dynamic resource (ours or the user's own) with a pool
 sized for blocking creates, and, when a request carries no serialized provider, finds ours by
-the resource's type token. The engine launches it instead of the stock one because the project
+the resource's type token. What a provider prints while serving a request goes to the engine's
+log with that resource's URN, so `pulumi up` shows a job's progress on the job's own row (the
+stock host's stdout lands on the stack's row, where sixteen jobs' lines interleave). The engine launches it instead of the stock one because the project
 names it in Pulumi.yaml (`plugins: providers: [{name: pulumi-python, path: ...}]`); it is a
 console script, so it runs with the interpreter of the virtualenv it is installed in.
 """
@@ -17,14 +19,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import io
 import os
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent import futures
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import dill
 import grpc
@@ -35,7 +39,7 @@ from pulumi.metadata import get_project
 from pulumi.runtime import Settings, configure, proto, rpc
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime._serialization import _deserialize
-from pulumi.runtime.proto import provider_pb2_grpc
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc
 
 PROVIDER_KEY = "__provider"
 THREADS_ENV = "VERTEX_TUNING_HOST_THREADS"
@@ -57,10 +61,11 @@ def _providers_by_type() -> dict[str, Callable[[], ResourceProvider]]:
 class Host(provider_pb2_grpc.ResourceProviderServicer):
     """The ResourceProvider gRPC service, dispatching to the dynamic providers it is sent."""
 
-    def __init__(self) -> None:
+    def __init__(self, output: ResourceOutput | None = None) -> None:
         self._config: dict[str, Any] = {}
         self._providers: dict[str, ResourceProvider] = {}
         self._lock = threading.Lock()
+        self._output = output
 
     # --- plugin ---
     def GetPluginInfo(self, _request: Any, _context: Any) -> Any:
@@ -95,7 +100,7 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
                 ],
             )
 
-        return _answer(context, check)
+        return self._answer(request, context, check)
 
     def Diff(self, request: Any, context: Any) -> Any:
         def diff() -> Any:
@@ -116,7 +121,7 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
                 deleteBeforeReplace=bool(result.delete_before_replace),
             )
 
-        return _answer(context, diff)
+        return self._answer(request, context, diff)
 
     def Create(self, request: Any, context: Any) -> Any:
         def create() -> Any:
@@ -125,7 +130,7 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
             outs = {**(result.outs or {}), PROVIDER_KEY: props[PROVIDER_KEY]}
             return proto.CreateResponse(id=result.id, properties=_serialize(outs))
 
-        return _answer(context, create)
+        return self._answer(request, context, create)
 
     def Read(self, request: Any, context: Any) -> Any:
         def read() -> Any:
@@ -145,7 +150,7 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
                 reply.inputs.CopyFrom(_serialize({**result.inputs, PROVIDER_KEY: serialized}))
             return reply
 
-        return _answer(context, read)
+        return self._answer(request, context, read)
 
     def Update(self, request: Any, context: Any) -> Any:
         def update() -> Any:
@@ -156,7 +161,7 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
             outs = {**(result.outs or {}), PROVIDER_KEY: news[PROVIDER_KEY]}
             return proto.UpdateResponse(properties=_serialize(outs))
 
-        return _answer(context, update)
+        return self._answer(request, context, update)
 
     def Delete(self, request: Any, context: Any) -> Any:
         def delete() -> Any:
@@ -164,7 +169,18 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
             self._provider(props.get(PROVIDER_KEY), request.type).delete(request.id, props)
             return empty_pb2.Empty()
 
-        return _answer(context, delete)
+        return self._answer(request, context, delete)
+
+    def _answer(self, request: Any, context: Any, handler: Callable[[], _Reply]) -> _Reply:
+        """Run a handler, its prints going to the request's resource; an exception becomes the
+        gRPC error the engine prints."""
+        serving = self._output.serving(request.urn) if self._output else contextlib.nullcontext()
+        try:
+            with serving:
+                return handler()
+        except Exception:
+            context.abort(grpc.StatusCode.UNKNOWN, traceback.format_exc())
+            raise  # abort raises; this line only satisfies the type checker
 
     # --- providers ---
     def _provider(self, serialized: str | None, type_token: str) -> ResourceProvider:
@@ -203,13 +219,55 @@ def _serialize(props: dict[str, Any]) -> Any:
     return asyncio.run(rpc.serialize_properties(props, {}))
 
 
-def _answer(context: Any, handler: Callable[[], _Reply]) -> _Reply:
-    """Run a handler; a Python exception becomes the gRPC error the engine prints."""
-    try:
-        return handler()
-    except Exception:
-        context.abort(grpc.StatusCode.UNKNOWN, traceback.format_exc())
-        raise  # abort raises; this line only satisfies the type checker
+class ResourceOutput(io.TextIOBase):
+    """The host's sys.stdout: lines printed while serving a request go to the engine's log under
+    that request's URN; anything else, or anything the engine does not take, to the real stdout.
+
+    Lines are buffered per thread (print() writes the newline separately), so concurrent creates
+    never splice their lines together.
+    """
+
+    def __init__(self, engine: Any, fallback: TextIO) -> None:
+        self._engine = engine
+        self._fallback = fallback
+        self._local = threading.local()
+
+    @contextlib.contextmanager
+    def serving(self, urn: str) -> Iterator[None]:
+        self._local.urn, self._local.pending = urn, ""
+        try:
+            yield
+        finally:
+            if self._local.pending:
+                self._log(urn, self._local.pending)
+            self._local.urn, self._local.pending = "", ""
+
+    def write(self, text: str) -> int:
+        urn = getattr(self._local, "urn", "")
+        if not urn:
+            return self._fallback.write(text)
+        *lines, self._local.pending = (self._local.pending + text).split("\n")
+        for line in lines:
+            self._log(urn, line)
+        return len(text)
+
+    def flush(self) -> None:
+        self._fallback.flush()
+
+    def _log(self, urn: str, line: str) -> None:
+        try:
+            self._engine.Log(engine_pb2.LogRequest(severity=engine_pb2.INFO, message=line, urn=urn))
+        except grpc.RpcError:
+            self._fallback.write(f"{line}\n")
+            self._fallback.flush()
+
+
+def _engine_output(argv: list[str]) -> ResourceOutput | None:
+    """Our output to the engine whose address it launched us with (the last argument)."""
+    if len(argv) < 2 or argv[-1].startswith("-"):
+        return None
+    channel = grpc.insecure_channel(argv[-1], options=_GRPC_CHANNEL_OPTIONS)
+    return ResourceOutput(engine_pb2_grpc.EngineStub(channel), sys.stdout)
 
 
 def _exit_with_the_engine(interval: float = 1.0) -> None:
@@ -235,11 +293,14 @@ def main() -> None:
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=threads), options=_GRPC_CHANNEL_OPTIONS
     )
-    provider_pb2_grpc.add_ResourceProviderServicer_to_server(Host(), server)
+    output = _engine_output(sys.argv)
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(Host(output), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     sys.stdout.write(f"{port}\n")
     sys.stdout.flush()
+    if output is not None:
+        sys.stdout = output
     try:
         server.wait_for_termination()
     except KeyboardInterrupt:

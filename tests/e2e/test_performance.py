@@ -167,7 +167,14 @@ def test_progress_lines_name_the_job_and_link_the_console_without_flooding(perf:
     for job in control.jobs():
         job_id = job["name"].rsplit("/", 1)[-1]
         label = f"tuning job {job['tunedModelDisplayName']}: "
-        checked, *lines = [line[line.index(label) :] for line in live.splitlines() if label in line]
+        resource = f"TuningJob model-{job['tunedModelDisplayName'].removeprefix('perf-')}"
+        ours = [line for line in live.splitlines() if label in line]
+        # On the job's own row, not the stack's: "+  ...:TuningJob model-0 creating (2s) ...";
+        # the engine shows the last one again on the row's "created" line.
+        assert ours and all(f":{resource} creat" in line.split(label)[0] for line in ours), ours
+        checked, *lines = [
+            line[line.index(label) :] for line in ours if f"{resource} creating (" in line
+        ]
         assert checked.startswith(f"{label}checked training data gs://")  # before submitting
         assert lines[0] == (
             f"{label}submitted {job['name']} "
@@ -179,7 +186,9 @@ def test_progress_lines_name_the_job_and_link_the_console_without_flooding(perf:
         assert states == ["PENDING", "RUNNING", "SUCCEEDED"], lines
         # A 4 s job is polled every 0.2 s, but this early only a state change is worth a line.
         assert len(lines) == 4 and polls / 4 > 2 * len(lines)
-        assert all(line in summary for line in lines)  # the engine repeats them at the end
+        # The engine repeats them at the end, under the job's resource.
+        under = summary.split(f"TuningJob ({resource.split()[1]}):\n")[1].split("\n\n")[0]
+        assert all(line in under for line in lines)
 
 
 class Background:
