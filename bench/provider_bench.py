@@ -38,7 +38,7 @@ import psutil
 from pulumi import automation as auto
 from trivial_resource import Echo
 
-from vertex_tuning.waiter import PollPolicy, wait
+from vertex_tuning.waiter import PollPolicy
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -435,13 +435,13 @@ def latency_bound(run_seconds: float) -> float:
 
 
 def fewest_polls(run_seconds: float) -> int:
-    """Polls of the sparsest schedule that meets latency_bound for a job ending at any moment.
+    """GetTuningJob calls of the sparsest schedule that meets latency_bound for any ending.
 
-    A job may end just after a poll at t, so the next poll must follow within bound(t); waiting
-    exactly that long at every step is the sparsest schedule. Counted like the waiter: the first
-    poll at 0 through the first poll at or after the end.
+    A job may end just after a look at t, so the next must follow within bound(t); waiting
+    exactly that long at every step is the sparsest schedule. The create's response is the look
+    at 0; the calls are the looks after it, through the first at or after the end.
     """
-    t, polls = 0.0, 1
+    t, polls = 0.0, 0
     while t < run_seconds:
         t += latency_bound(t)
         polls += 1
@@ -449,12 +449,8 @@ def fewest_polls(run_seconds: float) -> int:
 
 
 def wait_runs(storage_url: str, policy: PollPolicy, run_seconds: list[float]) -> list[WaitRun]:
-    """Submit one job per length and wait for it with the real waiter over the real client.
-
-    The waiter is called as jobs.wait_for_job calls it, plus the virtual clock, which
-    wait_for_job does not pass through.
-    """
-    from vertex_tuning import spec, states, wire
+    """Submit one job per length and wait for it as jobs.tune does, over the real client."""
+    from vertex_tuning import jobs, spec, wire
     from vertex_tuning.emulator import serve
     from vertex_tuning.progress import ProgressLines
     from vertex_tuning.settings import Settings
@@ -474,19 +470,19 @@ def wait_runs(storage_url: str, policy: PollPolicy, run_seconds: list[float]) ->
                 location=LOCATION,
             )
             parent = wire.parent_of(PROJECT, LOCATION)
-            name = vertex.create_job(
-                parent, wire.spec_to_api(inputs, wire.fingerprint(inputs))
-            ).name
+            created = wire.job_from_api(
+                vertex.create_job(parent, wire.spec_to_api(inputs, wire.fingerprint(inputs)))
+            )
             before = emulator.control.request_counts().get("GetTuningJob", 0)
             lines: list[str] = []
-            job = wait(
-                lambda name=name: wire.job_from_api(vertex.get_job(name)),
-                lambda job: states.is_terminal(job.state),
+            job = jobs.wait_for_job(
+                vertex,
+                created.name,
                 timeout=spec.DEFAULT_TIMEOUT_SECONDS,
                 policy=policy,
                 on_status=ProgressLines(f"tuning job waiter-{i}", lines.append),
+                current=created,
                 clock=clock.monotonic,
-                sleep=clock.sleep,
             )
             latency = (clock.utc() - _time(job.end_time)).total_seconds()
             calls = emulator.control.request_counts().get("GetTuningJob", 0) - before
@@ -507,7 +503,7 @@ def report_waiting(storage_url: str, phases: int) -> float:
         "fixed 5 s (seed library)": PollPolicy(initial=5, maximum=5),
         "fixed 60 s (Google samples)": PollPolicy(initial=60, maximum=60),
         # What ~150 calls per hour would take: each breaks the bound somewhere.
-        "ours with a 40 s cap": PollPolicy(maximum=40),
+        "max_poll_interval=40s (input)": PollPolicy(maximum=40),
         "ours with 10% of elapsed": PollPolicy(fraction=0.1),
     }
     print(

@@ -59,7 +59,30 @@ def test_deadline_raises_with_the_last_status_and_never_oversleeps() -> None:
     assert clock.sleeps == [3, 3, 1]
 
 
-def test_an_hour_long_job_costs_a_bounded_number_of_polls() -> None:
+def test_a_value_already_fetched_stands_for_the_first_poll() -> None:
+    clock = FakeClock()
+    fetched: list[float] = []
+    seen: list[tuple[str, float]] = []
+
+    def fetch() -> str:
+        fetched.append(clock.now)
+        return "SUCCEEDED"
+
+    wait(
+        fetch,
+        lambda s: s == "SUCCEEDED",
+        timeout=100,
+        on_status=lambda s, t: seen.append((s, t)),
+        current="PENDING",  # as a create's response has it
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    assert fetched == [2.0]  # not at 0: the create's response already said PENDING
+    assert seen == [("PENDING", 0.0), ("SUCCEEDED", 2.0)]
+
+
+def _wait_for_end(end: float) -> tuple[int, float]:
+    """GetTuningJob-like calls and lateness for a job ending at `end`, submitted at 0."""
     clock = FakeClock()
     polls = 0
 
@@ -68,6 +91,22 @@ def test_an_hour_long_job_costs_a_bounded_number_of_polls() -> None:
         polls += 1
         return clock.now
 
-    wait(fetch, lambda t: t >= 3600, timeout=7200, clock=clock, sleep=clock.sleep)
-    assert polls < 200
-    assert clock.now - 3600 <= 30  # completion noticed within one capped interval
+    wait(fetch, lambda t: t >= end, timeout=7200, current=0.0, clock=clock, sleep=clock.sleep)
+    return polls, clock.now - end
+
+
+def test_completion_is_noticed_within_5_percent_of_the_run_between_2_and_30_s() -> None:
+    for end in [k * 0.7 for k in range(1, 5200)]:  # every ending up to an hour, 0.7 s apart
+        _, late = _wait_for_end(end)
+        assert late <= min(30.0, max(2.0, 0.05 * end)) + 1e-9, end
+
+
+def test_an_hour_long_job_costs_no_more_polls_than_the_bound_requires() -> None:
+    # The sparsest schedule that keeps any ending within the bound polls again bound(t) after
+    # each poll at t: 20 polls at 2 s to 40 s, 5% growth to 10 min, then every 30 s.
+    t, needed = 0.0, 0
+    while t < 3600:
+        t += min(30.0, max(2.0, 0.05 * t))
+        needed += 1
+    polls, _ = _wait_for_end(3600)
+    assert polls <= needed == 176

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 
 from vertex_tuning import states, wire
@@ -83,8 +84,13 @@ def wait_for_job(
     timeout: float,
     policy: PollPolicy,
     on_status: Callable[[wire.Job, float], None] | None = None,
+    current: wire.Job | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> wire.Job:
-    """Poll until the job is terminal; raises JobTimeout (the job keeps running) at the deadline."""
+    """Poll until the job is terminal; raises JobTimeout (the job keeps running) at the deadline.
+
+    `current`: the job as just returned by create or list, which saves the first GetTuningJob.
+    """
     try:
         return wait(
             lambda: wire.job_from_api(vertex.get_job(name)),
@@ -92,6 +98,8 @@ def wait_for_job(
             timeout=timeout,
             policy=policy,
             on_status=on_status,
+            current=current,
+            clock=clock,
             sleep=vertex.sleep,
         )
     except WaitTimeout as exc:
@@ -121,6 +129,7 @@ def tune(
         timeout=inputs.timeout,
         policy=policy,
         on_status=ProgressLines(label, emit),
+        current=job,
     )
     if job.state != states.SUCCEEDED:
         raise JobFailed(failure_message(job))

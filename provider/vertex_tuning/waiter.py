@@ -43,13 +43,19 @@ def wait(
     timeout: float,
     policy: PollPolicy = PollPolicy(),
     on_status: Callable[[T, float], None] | None = None,
+    current: T | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> T:
-    """Poll `fetch` until `done` holds; raise WaitTimeout once `timeout` seconds have passed."""
+    """Poll `fetch` until `done` holds; raise WaitTimeout once `timeout` seconds have passed.
+
+    `current` is a value the caller has just fetched (a create's response): it stands for the
+    first poll, which would only repeat it.
+    """
     start = clock()
     while True:
-        current = fetch()
+        if current is None:
+            current = fetch()
         elapsed = clock() - start
         if on_status is not None:
             on_status(current, elapsed)
@@ -59,3 +65,4 @@ def wait(
         if remaining <= 0:
             raise WaitTimeout(current, elapsed)
         sleep(min(policy.interval(elapsed), remaining))
+        current = None
