@@ -10,9 +10,11 @@ This host speaks the same protocol for any dynamic resource (ours or the user's 
 sized for blocking creates, and, when a request carries no serialized provider, finds ours by
 the resource's type token. What a provider prints while serving a request goes to the engine's
 log with that resource's URN, so `pulumi up` shows a job's progress on the job's own row (the
-stock host's stdout lands on the stack's row, where sixteen jobs' lines interleave). The engine launches it instead of the stock one because the project
-names it in Pulumi.yaml (`plugins: providers: [{name: pulumi-python, path: ...}]`); it is a
-console script, so it runs with the interpreter of the virtualenv it is installed in.
+stock host's stdout lands on the stack's row, where sixteen jobs' lines interleave).
+
+The engine launches it instead of the stock one because the project names it in Pulumi.yaml
+(`plugins: providers: [{name: pulumi-python, path: ...}]`); it is a console script, so it runs
+with the interpreter of the virtualenv it is installed in.
 """
 
 from __future__ import annotations
@@ -234,6 +236,7 @@ class ResourceOutput(io.TextIOBase):
 
     @contextlib.contextmanager
     def serving(self, urn: str) -> Iterator[None]:
+        """While a request for `urn` is served on this thread, its lines are that resource's."""
         self._local.urn, self._local.pending = urn, ""
         try:
             yield

@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from vertex_tuning.vertex import Vertex
 
 _DELETE_WAIT_SECONDS = 1800.0
-#: The checked inputs carry the stamp of what they were checked from (engine and display ignore
-#: "__" keys, as they do the serialized provider's).
+#: The checked inputs carry the stamp of what they were checked from; the CLI's diff display
+#: hides "__" keys, as it does the serialized provider.
 STAMP_KEY = "__checked"
 
 
@@ -134,9 +134,10 @@ class TuningJobProvider(StatelessProvider):
 def _stamp(news: Mapping[str, Any], defaults: Mapping[str, str | None]) -> str:
     """What a check's result follows from: the raw inputs, the defaults and the release.
 
-    Check is a pure function of these, so when the stamp stored with the old inputs matches,
-    they are what check would return, and `pulumi preview` of an unchanged resource skips the
-    validator (pydantic alone takes longer to import than the rest of the check).
+    Check is a pure function of these (and of the old display name, kept when none is given),
+    so when the stamp stored with the old inputs matches, they are what check would return, and
+    `pulumi preview` of an unchanged resource skips the validator (pydantic alone takes longer
+    to import than the rest of the check).
     """
     raw = {k: v for k, v in news.items() if not k.startswith("__")}
     payload = json.dumps([raw, defaults, __version__], sort_keys=True, default=str)
