@@ -450,9 +450,13 @@ def fewest_polls(run_seconds: float) -> int:
 
 def wait_runs(storage_url: str, policy: PollPolicy, run_seconds: list[float]) -> list[WaitRun]:
     """Submit one job per length and wait for it as jobs.tune does, over the real client."""
-    from vertex_tuning import jobs, spec, wire
+    from vertex_tuning import jobs, names, ownership, wire
     from vertex_tuning.emulator import serve
     from vertex_tuning.progress import ProgressLines
+    from vertex_tuning.resources.tuning_job_inputs import (
+        DEFAULT_TIMEOUT_SECONDS,
+        TuningJobInputs,
+    )
     from vertex_tuning.settings import Settings
     from vertex_tuning.vertex import Vertex
 
@@ -462,23 +466,21 @@ def wait_runs(storage_url: str, policy: PollPolicy, run_seconds: list[float]) ->
         vertex = Vertex(Settings(api_endpoint=emulator.url), LOCATION, sleep=clock.sleep)
         for i, seconds in enumerate(run_seconds):
             emulator.control.configure(job_seconds=seconds)
-            inputs = spec.TuningJobInputs(
+            inputs = TuningJobInputs(
                 base_model=BASE_MODEL,
                 training_dataset_uri="gs://provider-bench/support-train.jsonl",
                 tuned_model_display_name=f"waiter-{i}",
                 project=PROJECT,
                 location=LOCATION,
             )
-            parent = wire.parent_of(PROJECT, LOCATION)
-            created = wire.job_from_api(
-                vertex.create_job(parent, wire.spec_to_api(inputs, wire.fingerprint(inputs)))
-            )
+            body = wire.job_request(inputs, ownership.labels(inputs, ownership.fingerprint(inputs)))
+            created = wire.job_from_api(vertex.create_job(names.parent(PROJECT, LOCATION), body))
             before = emulator.control.request_counts().get("GetTuningJob", 0)
             lines: list[str] = []
             job = jobs.wait_for_job(
                 vertex,
                 created.name,
-                timeout=spec.DEFAULT_TIMEOUT_SECONDS,
+                timeout=DEFAULT_TIMEOUT_SECONDS,
                 policy=policy,
                 on_status=ProgressLines(f"tuning job waiter-{i}", lines.append),
                 current=created,
@@ -492,7 +494,7 @@ def wait_runs(storage_url: str, policy: PollPolicy, run_seconds: list[float]) ->
 
 def report_waiting(storage_url: str, phases: int) -> float:
     """Prints section 3; returns the progress lines of our waiter for an hour-long job."""
-    from vertex_tuning.spec import TuningJobInputs
+    from vertex_tuning.resources.tuning_job_inputs import TuningJobInputs
 
     defaults = TuningJobInputs.model_fields
     ours = PollPolicy(  # what jobs.tune() builds from a job's default inputs

@@ -14,11 +14,10 @@ from typing import Any, Literal
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider
-from pulumi.runtime.config import CONFIG
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 import vertex_tuning
-from vertex_tuning.smoke import SmokeCase
+from vertex_tuning import SmokeCase, pulumi_compat
 
 NAMESPACE = "vertex-tuning"
 # Keys of the namespace that the providers read themselves (vertex_tuning/settings.py).
@@ -67,7 +66,11 @@ def load_settings() -> StackSettings:
     """Every `vertex-tuning:` key of the stack, so a misspelt key fails instead of being ignored."""
     config = pulumi.Config(NAMESPACE)
     # pulumi.Config cannot list keys; the runtime's config map is the one place that can.
-    keys = {k.partition(":")[2] for k in CONFIG.get() if k.startswith(f"{NAMESPACE}:")}
+    keys = {
+        k.partition(":")[2]
+        for k in pulumi_compat.stack_config_keys()
+        if k.startswith(f"{NAMESPACE}:")
+    }
     raw = {
         key: config.get_object(key) if key == "smokeTests" else config.get(key)
         for key in sorted(keys - PROVIDER_KEYS)

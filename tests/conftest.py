@@ -73,6 +73,17 @@ def console_job(
     return name
 
 
+def tuning_inputs(defaults: dict[str, Any] | None = None, **values: Any) -> Any:
+    """TuningJobInputs as check makes them from raw `values` (project/location defaulted)."""
+    from vertex_tuning.resources.tuning_job import TuningJobProvider
+
+    provider = TuningJobProvider()
+    where = {"project": PROJECT, "location": LOCATION} if defaults is None else defaults
+    checked, failures = provider.check_inputs({}, values, where)
+    assert failures == [], failures
+    return provider.parsed(checked)
+
+
 def exists(get: Any, name: str) -> bool:
     """Whether a Get (e.g. `clients.models.get_model`) finds `name`: NotFound is False."""
     from google.api_core.exceptions import NotFound

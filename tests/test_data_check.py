@@ -10,7 +10,7 @@ import pytest
 from conftest import LOCATION, PROJECT, SUPPORT_EXAMPLES, Datasets
 from test_dataset import DATA
 from vertex_tuning import gcs
-from vertex_tuning.provider import TuningJobProvider
+from vertex_tuning.resources.tuning_job import TuningJobProvider
 
 if TYPE_CHECKING:
     from vertex_tuning.emulator import RunningEmulator
@@ -46,7 +46,7 @@ def test_a_missing_training_object_fails_before_anything_is_submitted(
     vertex_env: RunningEmulator, datasets: Datasets
 ) -> None:
     uri = datasets.missing("nowhere.jsonl")
-    with pytest.raises(gcs.StorageError) as info:
+    with pytest.raises(gcs.ApiError) as info:
         TuningJobProvider().create(tuning_job(training_dataset_uri=uri))
     assert str(info.value).startswith(f"checking training data ({uri}): NOT_FOUND: ")
     assert "no tuning job was submitted" in str(info.value)

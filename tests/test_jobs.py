@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from conftest import LOCATION, PROJECT
-from vertex_tuning import jobs, spec
+from conftest import LOCATION, PROJECT, tuning_inputs
+from vertex_tuning import jobs
 from vertex_tuning.settings import Settings
 from vertex_tuning.vertex import Vertex
 
@@ -25,7 +25,7 @@ def test_the_create_response_stands_for_the_first_poll(
             (job,) = emulator.control.jobs()
             emulator.control.finish(job["name"])
 
-    inputs = spec.TuningJobInputs(
+    inputs = tuning_inputs(
         base_model="gemini-2.5-flash",
         training_dataset_uri=training_uri,
         tuned_model_display_name="first-poll",

@@ -12,10 +12,10 @@ from typing import Any
 import dill
 import pytest
 
-from vertex_tuning import spec
-from vertex_tuning.provider import TuningJobProvider
+from vertex_tuning.resources import base
+from vertex_tuning.resources.tuning_job import TuningJobProvider
 
-CHECKED: dict[str, Any] = spec.check_inputs(
+CHECKED: dict[str, Any] = TuningJobProvider().check_inputs(
     {},
     {
         "base_model": "gemini-2.5-flash",
@@ -92,7 +92,7 @@ def test_check_and_diff_import_no_google_client_library() -> None:
     script = textwrap.dedent(
         """
         import sys
-        from vertex_tuning.provider import TuningJobProvider
+        from vertex_tuning.resources.tuning_job import TuningJobProvider
         p = TuningJobProvider()
         news = {"base_model": "gemini-2.5-flash", "training_dataset_uri": "gs://bkt/t.jsonl",
                 "project": "my-project", "location": "us-central1", "__provider": "x"}
@@ -122,13 +122,13 @@ RAW = {
 
 def _count_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
-    real = spec.check_inputs
+    real = base.TypedProvider.check_inputs
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(spec, "check_inputs", counting)
+    monkeypatch.setattr(base.TypedProvider, "check_inputs", counting)
     return calls
 
 
@@ -145,7 +145,7 @@ def test_unchanged_inputs_keep_their_checked_form_without_checking_again(
     assert again.inputs == state and again.failures == []
     assert len(calls) == 1
     outputs = {**state, "job_name": "projects/1/locations/us-central1/tuningJobs/42"}
-    monkeypatch.setattr(spec, "TuningJobInputs", None)  # nor does diff need the model
+    monkeypatch.setattr(TuningJobProvider, "inputs", None)  # nor does diff need the model
     assert provider().diff("id", outputs, {**again.inputs}).changes is False
 
 
@@ -216,7 +216,7 @@ def test_lines_said_from_many_creates_at_once_reach_the_log_whole(
 ) -> None:
     # The host runs creates on many threads; a line split across writes gets glued to another
     # job's line, and the engine then shows one garbled message.
-    from vertex_tuning.stateless import say
+    from vertex_tuning.resources.base import say
 
     stdout = _SlowStdout()
     monkeypatch.setattr(sys, "stdout", stdout)

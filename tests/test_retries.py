@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conftest import LOCATION, PROJECT
-from vertex_tuning import jobs, spec
-from vertex_tuning.errors import NotFound, VertexError
+from conftest import LOCATION, PROJECT, tuning_inputs
+from vertex_tuning import jobs
+from vertex_tuning.errors import ApiError, NotFound
+from vertex_tuning.retry import RetryPolicy
 from vertex_tuning.settings import Settings
-from vertex_tuning.vertex import RetryPolicy, Vertex
+from vertex_tuning.vertex import Vertex
 
 if TYPE_CHECKING:
     from vertex_tuning.emulator import RunningEmulator
@@ -32,18 +33,12 @@ def vertex(emulator: RunningEmulator, sleeps: list[float], **policy: Any) -> Ver
     )
 
 
-def inputs(training_uri: str) -> spec.TuningJobInputs:
-    checked, failures = spec.check_inputs(
-        {},
-        {
-            "base_model": "gemini-2.5-flash",
-            "training_dataset_uri": training_uri,
-            "resource_key": "retries/test/model",
-        },
-        {"project": PROJECT, "location": LOCATION},
+def inputs(training_uri: str) -> Any:
+    return tuning_inputs(
+        base_model="gemini-2.5-flash",
+        training_dataset_uri=training_uri,
+        resource_key="retries/test/model",
     )
-    assert failures == []
-    return spec.TuningJobInputs.model_validate(checked)
 
 
 def test_a_429_waits_at_least_its_retry_after(emulator: RunningEmulator) -> None:
@@ -79,7 +74,7 @@ def test_retries_give_up_after_the_attempts_with_the_service_status(
 ) -> None:
     sleeps: list[float] = []
     emulator.control.set_faults(rate=1.0, kinds=["503"])
-    with pytest.raises(VertexError) as info:
+    with pytest.raises(ApiError) as info:
         vertex(emulator, sleeps, attempts=3).list_jobs_page(PARENT)
     assert info.value.status == "UNAVAILABLE"
     assert str(info.value).startswith(f"listing tuning jobs ({PARENT}): UNAVAILABLE")
@@ -90,8 +85,8 @@ def test_retries_give_up_after_the_attempts_with_the_service_status(
 @pytest.mark.parametrize(
     ("kind", "status", "error"),
     [
-        ("400", "INVALID_ARGUMENT", VertexError),
-        ("403", "PERMISSION_DENIED", VertexError),
+        ("400", "INVALID_ARGUMENT", ApiError),
+        ("403", "PERMISSION_DENIED", ApiError),
         ("404", "NOT_FOUND", NotFound),
     ],
 )
@@ -102,7 +97,7 @@ def test_permanent_errors_are_not_retried(
     emulator.control.set_faults(sequence=[kind])
     with pytest.raises(error) as info:
         vertex(emulator, sleeps).get_job(f"{PARENT}/tuningJobs/1")
-    assert isinstance(info.value, VertexError) and info.value.status == status
+    assert isinstance(info.value, ApiError) and info.value.status == status
     assert sleeps == []
     assert emulator.control.request_counts() == {"GetTuningJob": 1}
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from pulumi.runtime.rpc import UNKNOWN
 
-from vertex_tuning.smoke import SmokeCase, SmokeTestProvider, report
+from vertex_tuning.resources.smoke_test import SmokeTestProvider, report
+from vertex_tuning.resources.smoke_test_inputs import SmokeCase
 
 ENDPOINT = "projects/123/locations/us-central1/endpoints/9"
 
@@ -36,7 +37,8 @@ def test_cases_are_normalised_and_checked_while_the_endpoint_is_unknown() -> Non
     assert inputs["endpoint"] == UNKNOWN
     assert inputs["cases"] == [{"prompt": "Hi", "contains": ["hello"]}]
     _, failures = _check(endpoint=UNKNOWN, cases=[{"prompt": "Hi", "regex": "(["}])
-    assert [p for p, _ in failures] == ["cases.0.regex"]
+    assert [p for p, _ in failures] == ["cases"]
+    assert failures[0][1].startswith("cases[0].regex: ")
 
 
 def test_normalised_cases_are_the_same_known_or_not() -> None:

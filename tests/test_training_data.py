@@ -16,11 +16,10 @@ import pytest
 from conftest import PROJECT, Datasets
 from test_dataset import BROKEN, DATA, distinct
 from vertex_tuning import dataset, gcs, settings
-from vertex_tuning.training_data import (
-    REPLACE_ON_CHANGE,
-    SourceChanged,
-    TrainingDatasetProvider,
-)
+from vertex_tuning.resources.training_dataset import SourceChanged, TrainingDatasetProvider
+from vertex_tuning.resources.training_dataset_inputs import TrainingDatasetInputs
+
+REPLACE_ON_CHANGE = TrainingDatasetInputs.replace_on_change()
 
 if TYPE_CHECKING:
     pass
@@ -153,7 +152,7 @@ def test_check_and_diff_import_no_google_client_library() -> None:
     script = textwrap.dedent(
         f"""
         import sys
-        from vertex_tuning.training_data import TrainingDatasetProvider
+        from vertex_tuning.resources.training_dataset import TrainingDatasetProvider
         p = TrainingDatasetProvider()
         checked = p.check({{}}, {{"name": "d", "source": {str(GOOD)!r}, "bucket": "bkt"}})
         assert not checked.failures, checked.failures
@@ -276,7 +275,7 @@ def test_create_refuses_a_file_changed_since_check(datasets: Datasets, tmp_path:
 
 
 def test_create_into_a_missing_bucket_names_the_bucket(storage_url: str) -> None:
-    with pytest.raises(gcs.StorageError, match="bucket 'no-such-bucket-x1' does not exist"):
+    with pytest.raises(gcs.ApiError, match="bucket 'no-such-bucket-x1' does not exist"):
         create(source=str(GOOD), bucket="no-such-bucket-x1")
 
 

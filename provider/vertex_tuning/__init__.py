@@ -1,4 +1,4 @@
-"""Infrastructure as code for Gemini supervised fine-tuning on Vertex AI.
+"""Infrastructure as code for Gemini fine-tuning on Vertex AI.
 
 Resources are imported lazily: `import vertex_tuning` must stay cheap because the Pulumi
 dynamic provider process imports it on every preview.
@@ -6,29 +6,30 @@ dynamic provider process imports it on every preview.
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from vertex_tuning._version import __version__
 
 if TYPE_CHECKING:
-    from vertex_tuning.resources import TuningJob
-    from vertex_tuning.smoke import ModelSmokeTest
-    from vertex_tuning.training_data import TrainingDataset
+    from vertex_tuning.resources.smoke_test import ModelSmokeTest
+    from vertex_tuning.resources.smoke_test_inputs import SmokeCase
+    from vertex_tuning.resources.training_dataset import TrainingDataset
+    from vertex_tuning.resources.tuning_job import TuningJob
 
-__all__ = ["ModelSmokeTest", "TrainingDataset", "TuningJob", "__version__"]
+#: Public name -> the module that defines it.
+_EXPORTS = {
+    "TuningJob": "vertex_tuning.resources.tuning_job",
+    "TrainingDataset": "vertex_tuning.resources.training_dataset",
+    "ModelSmokeTest": "vertex_tuning.resources.smoke_test",
+    "SmokeCase": "vertex_tuning.resources.smoke_test_inputs",
+}
+
+__all__ = ["ModelSmokeTest", "SmokeCase", "TrainingDataset", "TuningJob", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "TuningJob":
-        from vertex_tuning import resources
-
-        return resources.TuningJob
-    if name == "ModelSmokeTest":
-        from vertex_tuning import smoke
-
-        return smoke.ModelSmokeTest
-    if name == "TrainingDataset":
-        from vertex_tuning import training_data
-
-        return training_data.TrainingDataset
-    raise AttributeError(f"module 'vertex_tuning' has no attribute {name!r}")
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vertex_tuning' has no attribute {name!r}")
+    return getattr(import_module(module), name)

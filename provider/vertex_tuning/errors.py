@@ -1,21 +1,29 @@
-"""Errors the provider and CLI raise, worded "verb noun (id): cause"."""
+"""Errors the provider and CLI raise, worded "verb noun (id): cause".
+
+`ApiError` is any Google call that failed for good (Vertex AI or Cloud Storage, after the one
+retry policy in retry.py gave up or the failure was permanent); `wire.describe` is where its
+status and message come from. The others are outcomes of our own workflows.
+"""
 
 from __future__ import annotations
 
 
-class VertexError(Exception):
-    """A Vertex AI call failed for good (after retries, or not retryable)."""
+class ApiError(Exception):
+    """A Google API call failed for good: its canonical status and the service's own words."""
 
-    def __init__(self, action: str, subject: str, status: str, message: str) -> None:
+    def __init__(
+        self, action: str, subject: str, status: str, message: str, *, http_status: int = 0
+    ) -> None:
         super().__init__(f"{action} ({subject}): {status}: {message}")
         self.action = action
         self.subject = subject
         self.status = status
         self.message = message
+        self.http_status = http_status
 
 
-class NotFound(VertexError):
-    """The resource does not exist (any more): a value at the edges, not a failure."""
+class NotFound(ApiError):
+    """The resource does not exist (any more), or so one answer says: confirm before trusting."""
 
 
 class JobFailed(Exception):
@@ -24,3 +32,7 @@ class JobFailed(Exception):
 
 class JobTimeout(Exception):
     """The provider stopped waiting; the job itself still runs."""
+
+
+class DatasetInvalid(Exception):
+    """A dataset failed the validator; the message carries its report."""

@@ -1,43 +1,47 @@
 """Cloud Storage for tuning data: the client, object reads, uploads, deletes, and the check of
 gs:// datasets before a job is submitted.
 
-google.cloud.storage is imported inside functions: `pulumi preview` (check, diff) never pays for
-it. The client honours STORAGE_EMULATOR_HOST itself (anonymous credentials, local endpoint).
+Every call goes through the one retry policy (retry.py) with the client's own retries off, and
+fails through the one error mapping (wire.describe) as ApiError, NotFound for a missing object
+or bucket. google.cloud.storage is imported inside functions: `pulumi preview` (check, diff)
+never pays for it. The client honours STORAGE_EMULATOR_HOST itself (anonymous credentials,
+local endpoint).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 from collections.abc import Callable, Iterator, Sequence
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from vertex_tuning import dataset
+from vertex_tuning.errors import ApiError, DatasetInvalid, NotFound
+from vertex_tuning.retry import RetryPolicy
 from vertex_tuning.settings import Settings
+
+T = TypeVar("T")
 
 EMULATOR_ENV = "STORAGE_EMULATOR_HOST"
 JSONL_CONTENT_TYPE = "application/jsonl"
 READ_CHUNK_BYTES = 4 << 20
 #: Issues shown when a pre-submit check fails; the counts in the report stay exact.
 REPORT_ISSUES = 50
+#: The retry policy of storage calls; tests replace it to decide every delay.
+RETRY = RetryPolicy()
 
-
-class StorageError(Exception):
-    """A Cloud Storage call failed: "verb noun (gs://...): STATUS: cause"."""
-
-    def __init__(self, action: str, uri: str, status: str, cause: str) -> None:
-        super().__init__(f"{action} ({uri}): {status}: {cause}")
-        self.status = status
-        self.cause = cause
-
-
-class ObjectMissing(StorageError):
-    """The object or its bucket does not exist: a value at the edges, not a failure."""
-
-
-class DatasetInvalid(Exception):
-    """A dataset failed the validator; the message carries its report."""
+__all__ = [
+    "ApiError",
+    "DatasetInvalid",
+    "NotFound",
+    "client",
+    "delete",
+    "exists",
+    "open_lines",
+    "split_uri",
+    "upload",
+    "verify_datasets",
+]
 
 
 def client(settings: Settings, project: str | None) -> Any:
@@ -61,30 +65,32 @@ def split_uri(uri: str) -> tuple[str, str]:
 def exists(storage: Any, uri: str) -> bool:
     """Whether the object exists (a missing bucket counts as a missing object)."""
     bucket, name = split_uri(uri)
-    return bool(_call("reading", uri, lambda: storage.bucket(bucket).blob(name).exists()))
+    return bool(
+        _call("reading object", uri, lambda: storage.bucket(bucket).blob(name).exists(retry=None))
+    )
 
 
 def upload(storage: Any, uri: str, *, filename: str | None = None, text: str | None = None) -> None:
-    """Write a local file or a string to `uri`, replacing any object of that name."""
-    from google.cloud.storage.retry import DEFAULT_RETRY
+    """Write a local file or a string to `uri`, replacing any object of that name.
 
+    Objects are named by their content, so overwriting is idempotent and safe to retry.
+    """
     bucket, name = split_uri(uri)
     blob = storage.bucket(bucket).blob(name)
-    # Objects are named by their content, so overwriting is idempotent and safe to retry (the
-    # client retries unconditional uploads only when told).
-    options: dict[str, Any] = {"content_type": JSONL_CONTENT_TYPE, "retry": DEFAULT_RETRY}
+    options: dict[str, Any] = {"content_type": JSONL_CONTENT_TYPE, "retry": None}
     try:
         if filename is not None:
-            _call("uploading", uri, lambda: blob.upload_from_filename(filename, **options))
+            _call("uploading object", uri, lambda: blob.upload_from_filename(filename, **options))
         else:
-            _call("uploading", uri, lambda: blob.upload_from_string(text or "", **options))
-    except ObjectMissing:
-        raise StorageError(
+            _call("uploading object", uri, lambda: blob.upload_from_string(text or "", **options))
+    except NotFound:
+        raise ApiError(
             "uploading object",
             uri,
             "NOT_FOUND",
             f"bucket {bucket!r} does not exist; create it first (the provider never creates or "
             "deletes buckets)",
+            http_status=404,
         ) from None
 
 
@@ -92,35 +98,44 @@ def delete(storage: Any, uri: str) -> bool:
     """Remove the object; False when it was already gone."""
     bucket, name = split_uri(uri)
     try:
-        _call("deleting", uri, lambda: storage.bucket(bucket).blob(name).delete())
-    except ObjectMissing:
+        _call("deleting object", uri, lambda: storage.bucket(bucket).blob(name).delete(retry=None))
+    except NotFound:
         return False
     return True
 
 
 @contextlib.contextmanager
 def open_lines(storage: Any, uri: str) -> Iterator[Iterator[bytes]]:
-    """The object's lines (with their terminators), streamed; ObjectMissing when it is absent."""
+    """The object's lines (with their terminators), streamed; NotFound when it is absent."""
     from google.api_core import exceptions
 
     bucket, name = split_uri(uri)
-    # The reader downloads on first read, so a missing object shows up inside the block.
+    blob = storage.bucket(bucket).blob(name)
+    # The reader downloads on first read: fetch the first chunk inside the retry policy, so a
+    # missing object or a transient failure shows up here and not half-way through the file.
+    handle = blob.open("rb", retry=None)
     try:
-        with storage.bucket(bucket).blob(name).open("rb") as handle:
-            yield _lines(handle)
-    except exceptions.GoogleAPICallError as exc:
-        raise _mapped("reading", uri, exc) from None
+        first = _call("reading object", uri, lambda: handle.read(READ_CHUNK_BYTES))
+        try:
+            yield _lines(first, handle)
+        except exceptions.GoogleAPICallError as exc:
+            raise _mapped("reading object", uri, exc) from None
+    finally:
+        with contextlib.suppress(Exception):
+            handle.close()
 
 
-def _lines(handle: IO[bytes]) -> Iterator[bytes]:
+def _lines(first: bytes, handle: IO[bytes]) -> Iterator[bytes]:
     # BlobReader has no peek(), so iterating it reads one byte per call (ten times slower than
     # the validator); split big chunks here instead.
     rest = b""
-    while chunk := handle.read(READ_CHUNK_BYTES):
+    chunk = first
+    while chunk:
         lines = (rest + chunk).split(b"\n")
         rest = lines.pop()
         for line in lines:
             yield line + b"\n"
+        chunk = handle.read(READ_CHUNK_BYTES)
     if rest:
         yield rest
 
@@ -139,16 +154,17 @@ def verify_datasets(
                 report = dataset.validate_lines(
                     lines, source=uri, purpose=purpose, max_issues=REPORT_ISSUES
                 )
-        except StorageError as exc:
-            missing = isinstance(exc, ObjectMissing)
-            cause = "the object (or its bucket) does not exist" if missing else exc.cause
+        except ApiError as exc:
+            missing = isinstance(exc, NotFound)
+            cause = "the object (or its bucket) does not exist" if missing else exc.message
             fix = "upload it first" if missing else "let this identity read it"
-            raise StorageError(
+            raise type(exc)(
                 f"checking {what}",
                 uri,
                 exc.status,
                 f"{cause}; no tuning job was submitted ({fix}, or set validate_data=False to "
                 "leave the check to Vertex AI)",
+                http_status=exc.http_status,
             ) from None
         if not report.ok:
             raise DatasetInvalid(
@@ -162,24 +178,25 @@ def verify_datasets(
         emit(f"checked {what} {uri}: {report.stats.examples:,} examples, OK{warnings}")
 
 
-def _call(action: str, uri: str, call: Callable[[], Any]) -> Any:
+def _call(action: str, uri: str, call: Callable[[], T]) -> T:
+    """One storage call through the retry policy; a failure mapped as every Google call is."""
     from google.api_core import exceptions
+
+    from vertex_tuning.retry import is_transient
 
     try:
-        return call()
-    except exceptions.GoogleAPICallError as exc:
-        raise _mapped(action, uri, exc) from None
+        return RETRY.run(call)
+    except Exception as exc:
+        if isinstance(exc, exceptions.GoogleAPICallError) or is_transient(exc):
+            raise _mapped(action, uri, exc) from None
+        raise
 
 
-# api_core prefixes REST errors with the request line; the service's own words follow it.
-_REQUEST_LINE = re.compile(r"^[A-Z]+ https?://\S+: ")
+def _mapped(action: str, uri: str, exc: BaseException) -> ApiError:
+    from vertex_tuning import wire
+    from vertex_tuning.retry import http_status
 
-
-def _mapped(action: str, uri: str, exc: Any) -> StorageError:
-    """The one error mapping for storage calls: 404 is ObjectMissing, the rest StorageError."""
-    from google.api_core import exceptions
-
-    status = getattr(exc.grpc_status_code, "name", None) or str(exc.code)
-    cause = _REQUEST_LINE.sub("", str(exc.message))
-    kind = ObjectMissing if isinstance(exc, exceptions.NotFound) else StorageError
-    return kind(f"{action} object", uri, status, cause)
+    status, message = wire.describe(exc)
+    code = http_status(exc)
+    kind = NotFound if code == 404 else ApiError
+    return kind(action, uri, status, message, http_status=code)

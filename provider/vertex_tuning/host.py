@@ -36,12 +36,11 @@ import dill
 import grpc
 from google.protobuf import empty_pb2
 from pulumi.dynamic import Config, ConfigureRequest, ResourceProvider
-from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.metadata import get_project
 from pulumi.runtime import Settings, configure, proto, rpc
-from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
-from pulumi.runtime._serialization import _deserialize
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc
+
+from vertex_tuning import pulumi_compat
 
 PROVIDER_KEY = "__provider"
 THREADS_ENV = "VERTEX_TUNING_HOST_THREADS"
@@ -54,10 +53,9 @@ _Reply = TypeVar("_Reply")
 
 def _providers_by_type() -> dict[str, Callable[[], ResourceProvider]]:
     """Our resources that can be read without a serialized provider (import)."""
-    from vertex_tuning.provider import TuningJobProvider
-    from vertex_tuning.resources import TuningJob
+    from vertex_tuning.resources.tuning_job import TuningJob, TuningJobProvider
 
-    return {f"pulumi-python:{TuningJob._resource_type_name}": TuningJobProvider}
+    return {pulumi_compat.dynamic_type_token(TuningJob): TuningJobProvider}
 
 
 class Host(provider_pb2_grpc.ResourceProviderServicer):
@@ -142,7 +140,7 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
                 request.inputs
             )
             provider = self._provider(props.get(PROVIDER_KEY), request.type)
-            serialized = props.get(PROVIDER_KEY) or serialize_provider(provider)
+            serialized = props.get(PROVIDER_KEY) or pulumi_compat.serialize_provider(provider)
             result = provider.read(request.id, props)
             reply = proto.ReadResponse(
                 id=result.id or "",
@@ -202,7 +200,9 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
 
 def _load(serialized: str | None, type_token: str) -> ResourceProvider:
     if serialized:
-        loaded: ResourceProvider = _deserialize(lambda: dill.loads(base64.b64decode(serialized)))
+        loaded: ResourceProvider = pulumi_compat.deserialize(
+            lambda: dill.loads(base64.b64decode(serialized))
+        )
         return loaded
     factory = _providers_by_type().get(type_token)
     if factory is None:
@@ -269,7 +269,7 @@ def _engine_output(argv: list[str]) -> ResourceOutput | None:
     """Our output to the engine whose address it launched us with (the last argument)."""
     if len(argv) < 2 or argv[-1].startswith("-"):
         return None
-    channel = grpc.insecure_channel(argv[-1], options=_GRPC_CHANNEL_OPTIONS)
+    channel = grpc.insecure_channel(argv[-1], options=pulumi_compat.grpc_channel_options())
     return ResourceOutput(engine_pb2_grpc.EngineStub(channel), sys.stdout)
 
 
@@ -294,7 +294,8 @@ def main() -> None:
     _exit_with_the_engine()
     threads = int(os.environ.get(THREADS_ENV) or DEFAULT_THREADS)
     server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=threads), options=_GRPC_CHANNEL_OPTIONS
+        futures.ThreadPoolExecutor(max_workers=threads),
+        options=pulumi_compat.grpc_channel_options(),
     )
     output = _engine_output(sys.argv)
     provider_pb2_grpc.add_ResourceProviderServicer_to_server(Host(output), server)

@@ -5,16 +5,22 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from vertex_tuning import states, wire
-from vertex_tuning.errors import JobFailed, JobTimeout, NotFound, VertexError
+from vertex_tuning import names, ownership, states, wire
+from vertex_tuning.errors import ApiError, JobFailed, JobTimeout, NotFound
 from vertex_tuning.progress import ProgressLines, format_elapsed
-from vertex_tuning.settings import console_url
-from vertex_tuning.spec import TuningJobInputs
-from vertex_tuning.vertex import Vertex, is_transient
+from vertex_tuning.retry import is_transient
+from vertex_tuning.vertex import Vertex
 from vertex_tuning.waiter import PollPolicy, WaitTimeout, wait
 
+if TYPE_CHECKING:
+    from vertex_tuning.resources.tuning_job_inputs import TuningJobInputs
+
 Emit = Callable[[str], None]
+
+
+# --- find ---
 
 
 def find_adoptable(vertex: Vertex, inputs: TuningJobInputs, fingerprint: str) -> wire.Job | None:
@@ -23,14 +29,17 @@ def find_adoptable(vertex: Vertex, inputs: TuningJobInputs, fingerprint: str) ->
     Vertex AI has no idempotency key, so the fingerprint label is how an interrupted
     `pulumi up` (or a create whose response was lost) finds its job instead of paying twice.
     """
-    parent = wire.parent_of(inputs.project, inputs.location)
-    for api_job in vertex.list_jobs(parent, filter=wire.fingerprint_filter(fingerprint)):
-        job = wire.job_from_api(api_job)
+    parent = names.parent(inputs.project, inputs.location)
+    for body in vertex.list_jobs(parent, filter=ownership.job_filter(fingerprint)):
+        job = wire.job_from_api(body)
         if states.is_active(job.state):
             return job
         if job.state == states.SUCCEEDED and _exists(vertex, job.tuned_endpoint):
             return job
     return None
+
+
+# --- submit ---
 
 
 def adopt_or_submit(
@@ -45,8 +54,8 @@ def adopt_or_submit(
     `check_data` runs once before the first submission and raises to submit nothing; an adopted
     job was checked when it was submitted.
     """
-    fingerprint = wire.fingerprint(inputs)
-    parent = wire.parent_of(inputs.project, inputs.location)
+    fingerprint = ownership.fingerprint(inputs)
+    parent = names.parent(inputs.project, inputs.location)
     label = f"tuning job {inputs.tuned_model_display_name}"
     attempt = 0
     while True:
@@ -62,19 +71,23 @@ def adopt_or_submit(
         if check_data is not None:
             check_data()
             check_data = None  # a resubmission after a lost response reads the data once only
+        body = wire.job_request(inputs, ownership.labels(inputs, fingerprint))
         try:
-            created = vertex.create_job(parent, wire.spec_to_api(inputs, fingerprint))
-        except VertexError as exc:
+            created = vertex.create_job(parent, body)
+        except ApiError as exc:
             # A lost response may still have created the job: look again before resubmitting.
             cause = exc.__cause__
             if cause is None or not is_transient(cause) or attempt + 1 >= vertex.retry.attempts:
                 raise
-            vertex.sleep(vertex.retry.backoff(attempt, None))
+            vertex.sleep(vertex.retry.backoff(attempt))
             attempt += 1
             continue
         job = wire.job_from_api(created)
-        emit(f"{label}: submitted {job.name} {console_url(job.name)}")
+        emit(f"{label}: submitted {job.name} {names.console_url(job.name)}")
         return job
+
+
+# --- wait ---
 
 
 def wait_for_job(
@@ -146,8 +159,27 @@ def failure_message(job: wire.Job) -> str:
     )
     return (
         f"tuning job ({job.name}) ended {states.short(job.state)}: {cause}. "
-        f"Hint: {wire.failure_hint(job)}"
+        f"Hint: {failure_hint(job)}"
     )
+
+
+def failure_hint(job: wire.Job) -> str:
+    """The seed guide's troubleshooting advice for a failed job's error."""
+    message = (job.error.message if job.error else "").lower()
+    if job.state == states.CANCELLED:
+        return "the job was cancelled outside this update; run `pulumi up` to submit it again"
+    if job.state == states.EXPIRED:
+        return "the job expired before it could run; run `pulumi up` to submit it again"
+    if "not found" in message:
+        return "check the gs:// URI, that the object exists and that Vertex AI may read the bucket"
+    if "format" in message or "json" in message:
+        return "run `vertex-tuning validate FILE` and fix each reported line"
+    if "insufficient" in message or "too few" in message:
+        return "add more diverse examples (at least 100 are recommended) and remove duplicates"
+    return "check the error above, the data quality, or try a lower learning_rate_multiplier"
+
+
+# --- cancel and clean up ---
 
 
 def cancel_and_clean_up(
@@ -162,14 +194,14 @@ def cancel_and_clean_up(
 ) -> None:
     """Delete: stop a running job, then remove what `on_delete` says. Already gone is success."""
     try:
-        job = wire.job_from_api(vertex.get_job(name))
+        job: wire.Job | None = wire.job_from_api(vertex.get_job(name))
     except NotFound:
         job = None
     if job is not None and states.is_active(job.state):
         emit(f"tuning job {name}: cancelling ({states.short(job.state)})")
         try:
             vertex.cancel_job(name)
-        except VertexError as exc:
+        except ApiError as exc:
             if exc.status != "FAILED_PRECONDITION":  # it finished meanwhile
                 raise
         job = wait_for_job(vertex, name, timeout=timeout, policy=PollPolicy(initial=1.0))
@@ -181,7 +213,8 @@ def cancel_and_clean_up(
     if endpoint:
         _delete_endpoint(vertex, endpoint, timeout=timeout, emit=emit)
     if on_delete == "delete_model" and model:
-        _finish(vertex, lambda: vertex.delete_model(model.split("@", 1)[0]), timeout)
+        unversioned = model.split("@", 1)[0]
+        finish_operation(vertex, lambda: vertex.delete_model(unversioned), timeout=timeout)
         emit(f"deleted model {model}")
 
 
@@ -190,32 +223,40 @@ def _delete_endpoint(vertex: Vertex, endpoint: str, *, timeout: float, emit: Emi
         found = vertex.get_endpoint(endpoint)
     except NotFound:
         return
-    for deployed in found.deployed_models:
-        _finish(
-            vertex, functools.partial(vertex.undeploy_model, endpoint, str(deployed.id)), timeout
+    for deployed in wire.deployed_model_ids(found):
+        finish_operation(
+            vertex, functools.partial(vertex.undeploy_model, endpoint, deployed), timeout=timeout
         )
-    _finish(vertex, lambda: vertex.delete_endpoint(endpoint), timeout)
+    finish_operation(vertex, lambda: vertex.delete_endpoint(endpoint), timeout=timeout)
     emit(f"deleted endpoint {endpoint}")
 
 
-def _finish(vertex: Vertex, start: Callable[[], object], timeout: float) -> None:
-    """Start a long-running operation and wait for it with the one waiter; 404 is done."""
+def finish_operation(
+    vertex: Vertex, start: Callable[[], dict[str, Any]], *, timeout: float
+) -> dict[str, Any] | None:
+    """Start a long-running operation and wait for it with the one waiter; 404 is done.
+
+    Each GetOperation goes through the one retry policy; a failed operation raises ApiError.
+    """
     try:
         operation = start()
     except NotFound:
-        return
-    done = getattr(operation, "done", None)
-    if callable(done):
-        wait(
-            lambda: bool(done()),
-            bool,
+        return None
+    name = str(operation.get("name") or "")
+    if not operation.get("done") and name:
+        operation = wait(
+            lambda: vertex.get_operation(name),
+            lambda op: bool(op.get("done")),
             timeout=timeout,
             policy=PollPolicy(initial=0.5),
+            current=operation,
             sleep=vertex.sleep,
         )
-        error = operation.exception()  # type: ignore[attr-defined]
-        if error is not None:
-            raise error
+    failed = wire.operation_error(operation)
+    if failed is not None:
+        status, message = failed
+        raise ApiError("waiting for operation", name, status, message)
+    return operation
 
 
 def _exists(vertex: Vertex, endpoint: str) -> bool:

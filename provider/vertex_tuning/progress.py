@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from vertex_tuning import states
-from vertex_tuning.settings import console_url
+from vertex_tuning.names import console_url
 from vertex_tuning.wire import Job
 
 

@@ -18,6 +18,9 @@ ConfigGet = Callable[[str], Any]
 
 CONFIG_NAMESPACE = "vertex-tuning"
 ACCESS_TOKEN_KEY = f"{CONFIG_NAMESPACE}:accessToken"
+API_VERSIONS = ("v1", "v1beta1")
+#: The GA surface, as Google's published genai samples pin it (`HttpOptions(api_version="v1")`).
+DEFAULT_API_VERSION = "v1"
 _PROJECT_ENV = ("GOOGLE_CLOUD_PROJECT", "VERTEX_PROJECT_ID")
 _LOCATION_ENV = ("GOOGLE_CLOUD_LOCATION", "VERTEX_LOCATION")
 
@@ -39,12 +42,23 @@ def default_location(config: ConfigGet, env: Mapping[str, str] = os.environ) -> 
     return _first(config("gcp:region"), *(env.get(k) for k in _LOCATION_ENV))
 
 
+def defaults(config: ConfigGet, env: Mapping[str, str] = os.environ) -> dict[str, str | None]:
+    """`project` and `location` for inputs that leave them unset: the one place they resolve."""
+    return {"project": default_project(config, env), "location": default_location(config, env)}
+
+
+def no_stack_config(_key: str) -> None:
+    """The config of a process outside any Pulumi stack (the CLI): flags and environment only."""
+    return None
+
+
 @dataclass(frozen=True)
 class Settings:
     """How to reach Vertex AI from this process. Held in memory only, never in Pulumi state."""
 
     api_endpoint: str | None = None
     access_token: str | None = field(default=None, repr=False)
+    api_version: str = DEFAULT_API_VERSION
 
     def base_url(self, location: str) -> str:
         """The REST base URL: the override (the emulator) or the regional Google endpoint."""
@@ -65,14 +79,24 @@ def resolve(
     *,
     api_endpoint: str | None = None,
     access_token: str | None = None,
+    api_version: str | None = None,
 ) -> Settings:
     """Settings from flags, then stack config, then the environment."""
-    get: ConfigGet = config or (lambda _key: None)
+    get: ConfigGet = config or no_stack_config
+    version = _first(
+        api_version, get(f"{CONFIG_NAMESPACE}:apiVersion"), env.get("VERTEX_API_VERSION")
+    )
+    if version is not None and version not in API_VERSIONS:
+        raise ValueError(
+            f"API version {version!r} (vertex-tuning:apiVersion or VERTEX_API_VERSION) must be "
+            f"one of {', '.join(API_VERSIONS)}"
+        )
     return Settings(
         api_endpoint=_first(
             api_endpoint, get(f"{CONFIG_NAMESPACE}:apiEndpoint"), env.get("VERTEX_API_ENDPOINT")
         ),
         access_token=_first(access_token, get(ACCESS_TOKEN_KEY), env.get("VERTEX_ACCESS_TOKEN")),
+        api_version=version or DEFAULT_API_VERSION,
     )
 
 
@@ -92,15 +116,3 @@ def refuse_plaintext_token() -> None:
             f"the stack's state: set it with `pulumi config set --secret {ACCESS_TOKEN_KEY}`, "
             "or use VERTEX_ACCESS_TOKEN or Application Default Credentials"
         )
-
-
-def console_url(job_name: str) -> str:
-    """The Cloud console page of a tuning job, for progress lines and errors."""
-    parts = job_name.split("/")
-    if len(parts) != 6:
-        return job_name
-    _, project, _, location, _, job_id = parts
-    return (
-        "https://console.cloud.google.com/vertex-ai/generative/language/locations/"
-        f"{location}/tuning/tuningJob/{job_id}?project={project}"
-    )

@@ -1,25 +1,59 @@
-"""Pure mappings between our inputs/outputs and the aiplatform_v1 types, named by direction.
+"""The one mapping to and from Vertex AI's REST JSON: requests, responses, errors, filters.
 
-The only module that knows API shapes: camelCase, proto types and enum names stay here.
+The provider talks to the REST API directly (vertex.py) rather than through the GAPIC types,
+which lag the live API (the GAPIC v1 TuningJob has no `preferenceOptimizationSpec`, neither
+version has `tuningJobState`). camelCase, int64-as-string, enum names and the error body's
+shape stay in this module: everything past it sees `Job` and plain snake_case values.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-# protobuf is loaded already: the Pulumi SDK speaks gRPC with it.
-from google.protobuf.descriptor import FieldDescriptor
-from google.protobuf.message import Message
-
-from vertex_tuning import models, states
-from vertex_tuning.spec import FINGERPRINT_LABEL, REPLACE_ON_CHANGE, TuningJobInputs
+from vertex_tuning import names
 
 if TYPE_CHECKING:
-    from google.cloud import aiplatform_v1
+    from vertex_tuning.resources.tuning_job_inputs import TuningJobInputs
+
+#: google.rpc.Code numbers by name, for TuningJob.error.code (the REST API sends the number).
+CODES = {
+    "OK": 0,
+    "CANCELLED": 1,
+    "UNKNOWN": 2,
+    "INVALID_ARGUMENT": 3,
+    "DEADLINE_EXCEEDED": 4,
+    "NOT_FOUND": 5,
+    "ALREADY_EXISTS": 6,
+    "PERMISSION_DENIED": 7,
+    "RESOURCE_EXHAUSTED": 8,
+    "FAILED_PRECONDITION": 9,
+    "ABORTED": 10,
+    "OUT_OF_RANGE": 11,
+    "UNIMPLEMENTED": 12,
+    "INTERNAL": 13,
+    "UNAVAILABLE": 14,
+    "DATA_LOSS": 15,
+    "UNAUTHENTICATED": 16,
+}
+_CODE_NAMES = {number: name for name, number in CODES.items()}
+#: What the HTTP status says when an error body names no status (google.rpc's HTTP mapping).
+_STATUS_BY_HTTP = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ABORTED",
+    429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED",
+    500: "INTERNAL",
+    501: "UNIMPLEMENTED",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
 
 
 @dataclass(frozen=True)
@@ -58,154 +92,181 @@ class Job:
 
     @property
     def id(self) -> str:
-        return self.name.rsplit("/", 1)[-1]
+        return names.last(self.name)
 
 
-def parent_of(project: str, location: str) -> str:
-    return f"projects/{project}/locations/{location}"
+# --- requests ----------------------------------------------------------------------------------
 
 
-def fingerprint(inputs: TuningJobInputs) -> str:
-    """Identifies "this resource with this spec": label value used to adopt, not resubmit."""
-    spec = {k: v for k, v in inputs.model_dump(mode="json").items() if k in REPLACE_ON_CHANGE}
-    payload = json.dumps({"key": inputs.resource_key, "spec": spec}, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()[:32]
-
-
-def fingerprint_filter(value: str) -> str:
-    return f"labels.{FINGERPRINT_LABEL}={value}"
-
-
-def spec_to_api(inputs: TuningJobInputs, fingerprint_value: str) -> aiplatform_v1.TuningJob:
-    """The CreateTuningJob body for these inputs."""
-    from google.cloud import aiplatform_v1 as v1
-
-    hyper = v1.SupervisedHyperParameters(
-        epoch_count=inputs.epoch_count or 0,
-        learning_rate_multiplier=inputs.learning_rate_multiplier or 0.0,
-        adapter_size=f"ADAPTER_SIZE_{inputs.adapter_size}" if inputs.adapter_size else 0,
-    )
-    job = v1.TuningJob(
-        tuned_model_display_name=inputs.tuned_model_display_name,
-        description=inputs.description or "",
-        labels={**inputs.labels, FINGERPRINT_LABEL: fingerprint_value},
-        supervised_tuning_spec=v1.SupervisedTuningSpec(
-            training_dataset_uri=inputs.training_dataset_uri,
-            validation_dataset_uri=inputs.validation_dataset_uri or "",
-            hyper_parameters=hyper,
-        ),
-        service_account=inputs.service_account or "",
-    )
-    if models.is_tuned_model(inputs.base_model):
-        job.pre_tuned_model = v1.PreTunedModel(tuned_model_name=inputs.base_model)
+def job_request(inputs: TuningJobInputs, labels: Mapping[str, str]) -> dict[str, Any]:
+    """The CreateTuningJob body for these inputs, with `labels` as the job's labels."""
+    hyper: dict[str, Any] = {}
+    if inputs.epoch_count:
+        hyper["epochCount"] = str(inputs.epoch_count)
+    if inputs.learning_rate_multiplier:
+        hyper["learningRateMultiplier"] = inputs.learning_rate_multiplier
+    if inputs.adapter_size:
+        hyper["adapterSize"] = f"ADAPTER_SIZE_{inputs.adapter_size}"
+    spec: dict[str, Any] = {"trainingDatasetUri": inputs.training_dataset_uri}
+    if inputs.validation_dataset_uri:
+        spec["validationDatasetUri"] = inputs.validation_dataset_uri
+    if hyper:
+        spec["hyperParameters"] = hyper
+    body: dict[str, Any] = {
+        "tunedModelDisplayName": inputs.tuned_model_display_name,
+        "labels": dict(labels),
+        "supervisedTuningSpec": spec,
+    }
+    if names.parse(inputs.base_model, names.MODELS) is not None:
+        body["preTunedModel"] = {"tunedModelName": inputs.base_model}
     else:
-        job.base_model = inputs.base_model
+        body["baseModel"] = inputs.base_model
+    if inputs.description:
+        body["description"] = inputs.description
+    if inputs.service_account:
+        body["serviceAccount"] = inputs.service_account
     if inputs.kms_key_name:
-        job.encryption_spec = v1.EncryptionSpec(kms_key_name=inputs.kms_key_name)
-    return job
+        body["encryptionSpec"] = {"kmsKeyName": inputs.kms_key_name}
+    return body
 
 
-def _time(value: Any) -> str:
-    return value.isoformat().replace("+00:00", "Z") if value else ""
+def generate_request(prompt: str) -> dict[str, Any]:
+    """A generateContent body: one user turn of text."""
+    return {"contents": [{"role": "user", "parts": [{"text": prompt}]}]}
 
 
-def plain_from_api(message: Message) -> dict[str, Any]:
-    """A message as plain values for Pulumi outputs: set fields only, int64 as numbers (the
-    JSON wire and proto-plus's to_dict make them strings), enum names, API field names."""
-    return {_api_name(f): _plain_field(f, value) for f, value in message.ListFields()}
+def label_filter(key: str, value: str) -> str:
+    """One `labels.KEY=VALUE` term of a ListTuningJobs filter, quoted when it must be."""
+    quoted = value if re.fullmatch(r"[\w-]+", value) else json.dumps(value)
+    return f"labels.{key}={quoted}"
 
 
-def code_name(code: int) -> str:
-    """google.rpc.Code's name for a status code: 5 -> NOT_FOUND."""
-    from google.rpc import code_pb2
-
-    try:
-        return str(code_pb2.Code.Name(code))
-    except ValueError:
-        return f"CODE_{code}"
-
-
-def detail_from_api(detail: Any) -> dict[str, Any]:
-    """An error detail (a google.protobuf.Any) decoded when it is one of google.rpc's standard
-    types (BadRequest, ErrorInfo, ...), as the REST API shows it; otherwise its type only."""
-    from google.rpc import error_details_pb2
-
-    type_name = detail.type_url.rsplit("/", 1)[-1]
-    message_name = type_name.removeprefix("google.rpc.")
-    kind = error_details_pb2.DESCRIPTOR.message_types_by_name.get(message_name)
-    if kind is None or type_name != kind.full_name:
-        return {"@type": detail.type_url}
-    message = getattr(error_details_pb2, message_name)()
-    message.ParseFromString(detail.value)
-    return {"@type": detail.type_url, **plain_from_api(message)}
+def list_filter(raw: str | None, state: str | None, labels: Iterable[tuple[str, str]]) -> str:
+    """One API filter from a raw expression, a state and labels: terms joined with AND."""
+    terms = [raw.strip()] if raw and raw.strip() else []
+    if state:
+        terms.append(f"state={state}")
+    terms += [label_filter(key, value) for key, value in labels]
+    return " AND ".join(terms)
 
 
-def _api_name(field: FieldDescriptor) -> str:
-    # proto-plus escapes names that shadow Python builtins (`min` -> `min_`); the API has none.
-    return str(field.name).removesuffix("_")
+# --- responses ---------------------------------------------------------------------------------
 
 
-def _plain_field(field: FieldDescriptor, value: Any) -> Any:
-    if field.is_repeated:
-        return [_plain_value(field, item) for item in value]
-    return _plain_value(field, value)
+def job_from_api(body: Mapping[str, Any]) -> Job:
+    """Plain values from the API's TuningJob JSON."""
+    spec = body.get("supervisedTuningSpec") or {}
+    hyper = spec.get("hyperParameters") or {}
+    size = str(hyper.get("adapterSize") or "")
+    error = body.get("error") or {}
+    job_error = None
+    if error.get("code") or error.get("message"):
+        job_error = JobError(
+            code=int(error.get("code") or 0),
+            message=str(error.get("message") or ""),
+            details=list(error.get("details") or []),
+        )
+    stats = (body.get("tuningDataStats") or {}).get("supervisedTuningDataStats") or {}
+    tuned = body.get("tunedModel") or {}
+    base = body.get("baseModel") or (body.get("preTunedModel") or {}).get("tunedModelName", "")
+    return Job(
+        name=str(body.get("name", "")),
+        state=str(body.get("state") or "JOB_STATE_UNSPECIFIED"),
+        display_name=str(body.get("tunedModelDisplayName", "")),
+        base_model=str(base),
+        description=str(body.get("description", "")),
+        training_dataset_uri=str(spec.get("trainingDatasetUri", "")),
+        validation_dataset_uri=str(spec.get("validationDatasetUri", "")),
+        epoch_count=int(hyper["epochCount"]) if hyper.get("epochCount") else None,
+        learning_rate_multiplier=float(hyper["learningRateMultiplier"])
+        if hyper.get("learningRateMultiplier")
+        else None,
+        adapter_size=size.removeprefix("ADAPTER_SIZE_")
+        if size and size != "ADAPTER_SIZE_UNSPECIFIED"
+        else None,
+        labels=dict(body.get("labels") or {}),
+        service_account=str(body.get("serviceAccount", "")),
+        kms_key_name=str((body.get("encryptionSpec") or {}).get("kmsKeyName", "")),
+        create_time=str(body.get("createTime", "")),
+        start_time=str(body.get("startTime", "")),
+        end_time=str(body.get("endTime", "")),
+        update_time=str(body.get("updateTime", "")),
+        tuned_model=str(tuned.get("model", "")),
+        tuned_endpoint=str(tuned.get("endpoint", "")),
+        experiment=str(body.get("experiment", "")),
+        error=job_error,
+        data_stats=plain(stats),
+    )
 
 
-def _plain_value(field: FieldDescriptor, value: Any) -> Any:
-    if field.type == FieldDescriptor.TYPE_MESSAGE:
-        return plain_from_api(value)
-    if field.type == FieldDescriptor.TYPE_ENUM:
-        return field.enum_type.values_by_number[value].name
-    if field.type == FieldDescriptor.TYPE_BYTES:
-        return base64.b64encode(value).decode("ascii")
+#: The int64 fields (JSON strings on the wire) of the messages read into outputs: tuning data
+#: stats, their distributions, checkpoints and hyperparameters (format "int64" in the v1beta1
+#: discovery document, revision 20261106).
+INT64_FIELDS = frozenset(
+    {
+        "batchSize",
+        "billableSum",
+        "count",
+        "droppedExampleIndices",
+        "epoch",
+        "epochCount",
+        "step",
+        "stepCount",
+        "sum",
+        "totalBillableCharacterCount",
+        "totalBillableTokenCount",
+        "totalTruncatedExampleCount",
+        "totalTuningCharacterCount",
+        "truncatedExampleIndices",
+        "tuningDatasetExampleCount",
+        "tuningStepCount",
+    }
+)
+
+
+def plain(value: Any, key: str = "") -> Any:
+    """API JSON as plain output values: snake_case keys, int64 strings as numbers."""
+    if isinstance(value, Mapping):
+        return {_snake(k): plain(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v, key) for v in value]
+    if key in INT64_FIELDS and isinstance(value, str) and re.fullmatch(r"-?\d{1,19}", value):
+        return int(value)
     return value
 
 
-def job_from_api(job: aiplatform_v1.TuningJob) -> Job:
-    """Plain values from the API's TuningJob."""
-    from google.cloud import aiplatform_v1 as v1
-
-    spec = job.supervised_tuning_spec
-    hyper = spec.hyper_parameters
-    size = v1.SupervisedHyperParameters.AdapterSize(hyper.adapter_size).name
-    error = None
-    if job.error and (job.error.code or job.error.message):
-        details = [detail_from_api(d) for d in job.error.details]
-        error = JobError(code=job.error.code, message=job.error.message, details=details)
-    stats: dict[str, Any] = {}
-    if "supervised_tuning_data_stats" in job.tuning_data_stats:
-        supervised = job.tuning_data_stats.supervised_tuning_data_stats
-        stats = plain_from_api(v1.SupervisedTuningDataStats.pb(supervised))
-    base = job.base_model or job.pre_tuned_model.tuned_model_name
-    return Job(
-        name=job.name,
-        state=v1.JobState(job.state).name,
-        display_name=job.tuned_model_display_name,
-        base_model=base,
-        description=job.description,
-        training_dataset_uri=spec.training_dataset_uri,
-        validation_dataset_uri=spec.validation_dataset_uri,
-        epoch_count=hyper.epoch_count or None,
-        learning_rate_multiplier=hyper.learning_rate_multiplier or None,
-        adapter_size=size.removeprefix("ADAPTER_SIZE_") if hyper.adapter_size else None,
-        labels=dict(job.labels),
-        service_account=job.service_account,
-        kms_key_name=job.encryption_spec.kms_key_name,
-        create_time=_time(job.create_time),
-        start_time=_time(job.start_time),
-        end_time=_time(job.end_time),
-        update_time=_time(job.update_time),
-        tuned_model=job.tuned_model.model,
-        tuned_endpoint=job.tuned_model.endpoint,
-        experiment=job.experiment,
-        error=error,
-        data_stats=stats,
-    )
+def _snake(key: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key).lower()
 
 
-def endpoint_uri(base_url: str, endpoint: str) -> str:
+def deployed_model_ids(endpoint: Mapping[str, Any]) -> list[str]:
+    """The ids of the models deployed on an Endpoint."""
+    return [str(d["id"]) for d in endpoint.get("deployedModels") or [] if d.get("id")]
+
+
+def text_from_api(response: Mapping[str, Any]) -> str:
+    """The first candidate's text (its parts joined); empty when the model gave none."""
+    candidates = response.get("candidates") or []
+    if not candidates:
+        return ""
+    parts = (candidates[0].get("content") or {}).get("parts") or []
+    return "".join(str(part.get("text", "")) for part in parts)
+
+
+def operation_error(operation: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(status, message) of a finished operation that failed, else None."""
+    error = operation.get("error")
+    if not error:
+        return None
+    return code_name(int(error.get("code") or 0)), str(error.get("message") or "")
+
+
+# --- outputs -----------------------------------------------------------------------------------
+
+
+def endpoint_uri(base_url: str, endpoint: str, api_version: str = "v1") -> str:
     """The URL downstream callers POST generateContent requests to."""
-    return f"{base_url}/v1/{endpoint}:generateContent" if endpoint else ""
+    return f"{base_url}/{api_version}/{endpoint}:generateContent" if endpoint else ""
 
 
 #: Data stats that quote the training data itself (the service's sample conversations): kept out
@@ -213,7 +274,7 @@ def endpoint_uri(base_url: str, endpoint: str) -> str:
 _QUOTED_DATA_STATS = frozenset({"user_dataset_examples"})
 
 
-def outputs_from_job(job: Job, base_url: str) -> dict[str, Any]:
+def outputs_from_job(job: Job, base_url: str, api_version: str = "v1") -> dict[str, Any]:
     """The TuningJob's outputs; the provider merges the inputs (with project/location) in."""
     stats = {k: v for k, v in job.data_stats.items() if k not in _QUOTED_DATA_STATS}
     return {
@@ -221,7 +282,7 @@ def outputs_from_job(job: Job, base_url: str) -> dict[str, Any]:
         "state": job.state,
         "tuned_model_name": job.tuned_model,
         "tuned_model_endpoint": job.tuned_endpoint,
-        "tuned_model_endpoint_uri": endpoint_uri(base_url, job.tuned_endpoint),
+        "tuned_model_endpoint_uri": endpoint_uri(base_url, job.tuned_endpoint, api_version),
         "tuning_data_stats": stats,
         "experiment": job.experiment,
         "create_time": job.create_time,
@@ -229,24 +290,12 @@ def outputs_from_job(job: Job, base_url: str) -> dict[str, Any]:
     }
 
 
-OUTPUT_KEYS = (
-    "job_name",
-    "state",
-    "tuned_model_name",
-    "tuned_model_endpoint",
-    "tuned_model_endpoint_uri",
-    "tuning_data_stats",
-    "experiment",
-    "create_time",
-    "end_time",
-)
-
-
-def inputs_from_job(job: Job) -> dict[str, Any]:
+def inputs_from_job(job: Job, reserved_labels: Iterable[str] = ()) -> dict[str, Any]:
     """The spec inputs that would have created `job`, for import and refresh.
 
     Project and location are left to the caller: the service names jobs by project number.
     """
+    hidden = set(reserved_labels)
     found: dict[str, Any] = {
         "base_model": job.base_model,
         "training_dataset_uri": job.training_dataset_uri,
@@ -256,42 +305,45 @@ def inputs_from_job(job: Job) -> dict[str, Any]:
         "epoch_count": job.epoch_count,
         "learning_rate_multiplier": job.learning_rate_multiplier,
         "adapter_size": job.adapter_size,
-        "labels": {k: v for k, v in job.labels.items() if k != FINGERPRINT_LABEL},
+        "labels": {k: v for k, v in job.labels.items() if k not in hidden},
         "service_account": job.service_account or None,
         "kms_key_name": job.kms_key_name or None,
     }
     return {k: v for k, v in found.items() if v is not None}
 
 
-def failure_hint(job: Job) -> str:
-    """The seed guide's troubleshooting advice for a failed job's error."""
-    message = (job.error.message if job.error else "").lower()
-    if job.state == states.CANCELLED:
-        return "the job was cancelled outside this update; run `pulumi up` to submit it again"
-    if job.state == states.EXPIRED:
-        return "the job expired before it could run; run `pulumi up` to submit it again"
-    if "not found" in message:
-        return "check the gs:// URI, that the object exists and that Vertex AI may read the bucket"
-    if "format" in message or "json" in message:
-        return "run `vertex-tuning validate FILE` and fix each reported line"
-    if "insufficient" in message or "too few" in message:
-        return "add more diverse examples (at least 100 are recommended) and remove duplicates"
-    return "check the error above, the data quality, or try a lower learning_rate_multiplier"
+# --- errors ------------------------------------------------------------------------------------
 
 
-def text_from_api(response: aiplatform_v1.GenerateContentResponse) -> str:
-    """The first candidate's text (its parts joined); empty when the model gave none."""
-    if not response.candidates:
-        return ""
-    return "".join(part.text for part in response.candidates[0].content.parts)
+def code_name(code: int) -> str:
+    """google.rpc.Code's name for a status code: 5 -> NOT_FOUND."""
+    return _CODE_NAMES.get(code, f"CODE_{code}")
 
 
-def generation_from_api(response: aiplatform_v1.GenerateContentResponse) -> dict[str, Any]:
-    """A GenerateContentResponse as plain JSON values, snake_case like every other output."""
-    from google.cloud import aiplatform_v1 as v1
+def describe(exc: BaseException) -> tuple[str, str]:
+    """(status, message) of a failed call, e.g. ("INVALID_ARGUMENT", "epochCount must be ...").
 
-    return dict(
-        v1.GenerateContentResponse.to_dict(
-            response, preserving_proto_field_name=True, use_integers_for_enums=False
-        )
-    )
+    Reads the REST error body (`{"error": {"code", "message", "status", "details"}}`), which
+    both Vertex AI and Cloud Storage send, whatever client raised; a call that got no answer
+    is UNAVAILABLE with the transport's words.
+    """
+    from vertex_tuning.retry import http_status
+
+    status_code = http_status(exc)
+    if not status_code:
+        return "UNAVAILABLE", f"{type(exc).__name__}: {exc}"
+    body = error_body(getattr(exc, "response", None))
+    status = body.get("status") or _STATUS_BY_HTTP.get(status_code) or f"HTTP_{status_code}"
+    message = body.get("message") or getattr(exc, "message", None) or str(exc)
+    # api_core prefixes REST errors with the request line; the service's own words follow it.
+    message = re.sub(r"^[A-Z]+ https?://\S+: ", "", str(message))
+    return str(status), message
+
+
+def error_body(response: Any) -> dict[str, Any]:
+    """The `error` object of a REST error response, or {}."""
+    try:
+        error = response.json()["error"]
+    except Exception:
+        return {}
+    return error if isinstance(error, dict) else {}

@@ -45,7 +45,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 import vertex_tuning
-from vertex_tuning.provider import TuningJobProvider
+from vertex_tuning.resources.tuning_job import TuningJobProvider
 
 spec = json.loads((Path(__file__).parent / "program.json").read_text())
 for name, args in spec["resources"].items():

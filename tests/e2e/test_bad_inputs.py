@@ -6,7 +6,7 @@ property failure of that resource. So the cases are packed into rounds, one reso
 with at most one case per property (cases that only fail with everything else valid get a round
 of their own), and the rounds' previews run at once, each its own project and stack. Each case
 is still its own test, reading its line from its round's preview. The same rules are unit-tested
-in tests/test_spec.py; this proves they reach the user through the real engine, offline.
+in tests/test_tuning_job_inputs.py; this proves they reach the user through the real engine, offline.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from e2e.harness import Project, Result, emulator_env, job_args
-from vertex_tuning.spec import TuningJobInputs
+from vertex_tuning.resources.tuning_job_inputs import TuningJobInputs
 
 if TYPE_CHECKING:
     from vertex_tuning.emulator import RunningEmulator

@@ -137,8 +137,8 @@ def test_preview_of_an_up_to_date_stack_calls_no_api_and_loads_no_google_client_
     stack = perf.stack("ours", 3, PYTHONPATH=path, VERTEX_TUNING_IMPORT_LOG=str(log))
     stack.up(parallel=3)
     created = _host_imports(log)
-    # The control: the probe sees the host import the Google client to create the jobs.
-    assert any(m.startswith("google.cloud.aiplatform") for m in created), created
+    # The control: the probe sees the host import the API client to create the jobs.
+    assert "vertex_tuning.vertex" in created, created
     log.write_text("")
 
     before = perf.emulator.control.request_counts()
@@ -147,10 +147,12 @@ def test_preview_of_an_up_to_date_stack_calls_no_api_and_loads_no_google_client_
     assert {k: v for k, v in preview.change_summary.items() if k != "same"} == {}
     assert perf.emulator.control.request_counts() == before
     previewed = _host_imports(log)
-    assert "vertex_tuning.provider" in previewed  # the host did run check and diff
+    assert "vertex_tuning.resources.tuning_job" in previewed  # the host ran check and diff
     assert not {m for m in previewed if m.startswith("google.")}, previewed
     # Unchanged inputs keep their checked form: the validator (pydantic) is not even loaded.
-    assert "vertex_tuning.spec" in created and "vertex_tuning.spec" not in previewed, previewed
+    inputs = "vertex_tuning.resources.tuning_job_inputs"
+    assert inputs in created and inputs not in previewed, previewed
+    assert "vertex_tuning.vertex" not in previewed, previewed
     assert not {m for m in previewed if m.startswith("pydantic")}, previewed
 
 

@@ -14,6 +14,7 @@ from google.cloud.aiplatform_v1 import types
 from google.protobuf import empty_pb2
 from google.rpc import status_pb2
 
+from vertex_tuning import states
 from vertex_tuning.emulator import answers, datasets, listing, prediction, progression, tuned
 from vertex_tuning.emulator.errors import (
     STATUSES,
@@ -39,9 +40,9 @@ MAX_PAGE_SIZE = 100
 
 #: Errors a job ends with when the control API forces a state without saying why.
 DEFAULT_ERRORS = {
-    progression.FAILED: (13, "Internal error occurred. Please retry the tuning job."),
-    progression.CANCELLED: (1, "CANCELLED"),
-    progression.EXPIRED: (4, "The tuning job expired before it could run."),
+    states.FAILED: (13, "Internal error occurred. Please retry the tuning job."),
+    states.CANCELLED: (1, "CANCELLED"),
+    states.EXPIRED: (4, "The tuning job expired before it could run."),
 }
 
 
@@ -119,14 +120,14 @@ class Backend:
             record = self._job(f"{self._parent(project, location)}/tuningJobs/{job_id}")
             self._settle([record])
             state = record.job.state.name
-            if state == progression.CANCELLING:
+            if state == states.CANCELLING:
                 return
             if state not in progression.CANCELLABLE:
                 raise failed_precondition(
                     f"Cannot cancel TuningJob {record.job.name}: it is already in state {state}."
                 )
             record.cancel_requested = self.clock()
-            self._enter(record, progression.CANCELLING, record.cancel_requested)
+            self._enter(record, states.CANCELLING, record.cancel_requested)
             self._save()
 
     # -- models and endpoints ----------------------------------------------------------------
@@ -264,13 +265,13 @@ class Backend:
         with self._lock:
             record = self._job_by_id(job_id)
             self._settle([record])
-            if record.job.state.name in progression.TERMINAL:
+            if record.job.state.name in states.TERMINAL:
                 raise failed_precondition(
                     f"TuningJob {record.job.name} is in final state {record.job.state.name}."
                 )
             now = self.clock()
             if state is None:
-                while record.job.state.name not in progression.TERMINAL:
+                while record.job.state.name not in states.TERMINAL:
                     self._enter(record, progression.NEXT[record.job.state.name], now)
             else:
                 self._enter(record, state, now, error)
@@ -310,14 +311,14 @@ class Backend:
     ) -> None:
         """Put a job in `state` as of `at`, with the side effects the service has."""
         job = record.job
-        if state == progression.RUNNING:
+        if state == states.RUNNING:
             self._start(record, at)
             try:
                 self._read_data(record)
             except datasets.DatasetError as exc:
-                self._end(record, progression.FAILED, at, STATUSES[exc.status][1], exc.message)
+                self._end(record, states.FAILED, at, STATUSES[exc.status][1], exc.message)
                 return
-        elif state == progression.SUCCEEDED:
+        elif state == states.SUCCEEDED:
             if "start_time" not in job:
                 self._start(record, at)
             if record.pairs is None:
@@ -326,7 +327,7 @@ class Backend:
                 except datasets.DatasetError:
                     record.pairs = []  # forced success: no data, no stats
             self._publish(record, at)
-        if state in (progression.FAILED, progression.CANCELLED, progression.EXPIRED):
+        if state in (states.FAILED, states.CANCELLED, states.EXPIRED):
             code, message = DEFAULT_ERRORS[state]
             if error:
                 code, message = int(error.get("code", code)), str(error.get("message", message))
@@ -334,7 +335,7 @@ class Backend:
             return
         job.state = types.JobState.__members__[state]
         job.update_time = at
-        if state == progression.SUCCEEDED:
+        if state == states.SUCCEEDED:
             job.end_time = at
 
     def _start(self, record: JobRecord, at: datetime) -> None:

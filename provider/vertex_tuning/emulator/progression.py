@@ -12,21 +12,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+# The service's JobState, declared once for the provider and the emulator alike.
+from vertex_tuning.states import (
+    CANCELLED,
+    CANCELLING,
+    EXPIRED,
+    FAILED,
+    PENDING,
+    QUEUED,
+    RUNNING,
+    SUCCEEDED,
+)
+
 Clock = Callable[[], datetime]
 
 PENDING_SHARE = 0.2
 CANCEL_SECONDS = 1.0
 
-QUEUED = "JOB_STATE_QUEUED"
-PENDING = "JOB_STATE_PENDING"
-RUNNING = "JOB_STATE_RUNNING"
-SUCCEEDED = "JOB_STATE_SUCCEEDED"
-FAILED = "JOB_STATE_FAILED"
-CANCELLING = "JOB_STATE_CANCELLING"
-CANCELLED = "JOB_STATE_CANCELLED"
-EXPIRED = "JOB_STATE_EXPIRED"
-
-TERMINAL = frozenset({SUCCEEDED, FAILED, CANCELLED, EXPIRED})
 CANCELLABLE = frozenset({QUEUED, PENDING, RUNNING})
 #: States the control API's finish may force.
 FINAL_CHOICES = frozenset({SUCCEEDED, FAILED, CANCELLED, EXPIRED})

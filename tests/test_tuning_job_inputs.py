@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from vertex_tuning import spec
+from vertex_tuning.resources.base import Failure
+from vertex_tuning.resources.tuning_job import TuningJobProvider
+from vertex_tuning.resources.tuning_job_inputs import DEFAULT_TIMEOUT_SECONDS, TuningJobInputs
+
+
+def check_inputs(olds: Any, news: Any, defaults: Any, *, unknown: Any = frozenset()) -> Any:
+    return TuningJobProvider().check_inputs(olds, news, defaults, frozenset(unknown))
+
 
 DEFAULTS = {"project": "my-project", "location": "us-central1"}
 VALID: dict[str, Any] = {
@@ -17,9 +24,9 @@ VALID: dict[str, Any] = {
 }
 
 
-def check(**changes: Any) -> tuple[dict[str, Any], list[spec.CheckFailure]]:
+def check(**changes: Any) -> tuple[dict[str, Any], list[Failure]]:
     news = {**VALID, **changes}
-    return spec.check_inputs({}, {k: v for k, v in news.items() if v is not ...}, DEFAULTS)
+    return check_inputs({}, {k: v for k, v in news.items() if v is not ...}, DEFAULTS)
 
 
 @pytest.mark.parametrize(
@@ -85,9 +92,9 @@ def test_an_empty_base_model_gets_no_made_up_suggestion() -> None:
 
 
 def test_missing_project_says_where_it_can_come_from() -> None:
-    _, failures = spec.check_inputs({}, VALID, {"project": None, "location": "us-central1"})
+    _, failures = check_inputs({}, VALID, {"project": None, "location": "us-central1"})
     assert failures == [
-        spec.CheckFailure(
+        Failure(
             property="project",
             reason="is required: set the `project` input, stack config `gcp:project`, "
             "or GOOGLE_CLOUD_PROJECT",
@@ -118,7 +125,7 @@ def test_defaults_are_applied_and_numbers_from_pulumi_floats_become_ints() -> No
     assert inputs["epoch_count"] == 10
     assert inputs["project"] == "my-project"
     assert inputs["on_delete"] == "delete_endpoint"
-    assert inputs["timeout"] == spec.DEFAULT_TIMEOUT_SECONDS
+    assert inputs["timeout"] == DEFAULT_TIMEOUT_SECONDS
 
 
 def test_publisher_prefix_and_tuned_models_are_accepted() -> None:
@@ -137,14 +144,14 @@ def test_auto_name_is_derived_from_the_resource_and_stable_across_updates() -> N
     assert retried["tuned_model_display_name"] == first["tuned_model_display_name"]
     other, _ = check(tuned_model_display_name=..., resource_key="proj/prod/support")
     assert other["tuned_model_display_name"] != first["tuned_model_display_name"]
-    again, _ = spec.check_inputs(
+    again, _ = check_inputs(
         first, {k: v for k, v in VALID.items() if k != "tuned_model_display_name"}, DEFAULTS
     )
     assert again["tuned_model_display_name"] == first["tuned_model_display_name"]
 
 
 def test_unknown_values_are_not_judged_during_preview() -> None:
-    inputs, failures = spec.check_inputs(
+    inputs, failures = check_inputs(
         {},
         {**VALID, "training_dataset_uri": "<unknown>"},
         DEFAULTS,
@@ -155,7 +162,13 @@ def test_unknown_values_are_not_judged_during_preview() -> None:
 
 
 def test_replacement_table_covers_the_spec_but_not_behaviour() -> None:
-    assert {"base_model", "training_dataset_uri", "epoch_count", "labels"} <= spec.REPLACE_ON_CHANGE
+    assert {
+        "base_model",
+        "training_dataset_uri",
+        "epoch_count",
+        "labels",
+    } <= TuningJobInputs.replace_on_change()
     assert (
-        not {"timeout", "poll_interval", "max_poll_interval", "on_delete"} & spec.REPLACE_ON_CHANGE
+        not {"timeout", "poll_interval", "max_poll_interval", "on_delete"}
+        & TuningJobInputs.replace_on_change()
     )

@@ -1,0 +1,311 @@
+"""TrainingDataset: a local JSONL file, validated on preview, uploaded under a name its content
+decides.
+
+The object is gs://<bucket>/<prefix>/<name>-<version>.jsonl (plus `-validation.jsonl` with a
+split), where `version` is the file's SHA-256 (hashed together with the split when there is one).
+Changed content is therefore a new object and a new URI: the TuningJob reading it is replaced and
+trains a new model version, the new object is uploaded before the old one is deleted, and an
+unchanged file (even moved elsewhere) changes nothing. check and diff stay free of Google imports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, ReadResult, Resource
+
+from vertex_tuning import dataset
+from vertex_tuning import settings as settings_mod
+from vertex_tuning.resources.base import (
+    Failure,
+    Outputs,
+    TypedProvider,
+    resource_props,
+    say,
+    without_none,
+)
+
+if TYPE_CHECKING:
+    from vertex_tuning.resources.training_dataset_inputs import TrainingDatasetInputs
+
+#: Keys the split hashes examples with: the same file always splits the same way, anywhere.
+SPLIT_KEY = "pulumi-vertex-tuning/validation-split"
+#: Errors shown by a failed preview; `vertex-tuning validate FILE` prints all of them.
+CHECK_FAILURES_SHOWN = 20
+#: Issues the preview's validation keeps, so warnings (duplicates) rarely crowd errors out.
+CHECK_ISSUES_KEPT = 200
+#: Warnings kept in the `warnings` output (the stats count all of them).
+WARNINGS_KEPT = 20
+_NO_HASH_YET = "0" * 64
+
+
+@dataclass(frozen=True)
+class TrainingDatasetOutputs(Outputs):
+    """The uploaded objects and what the validator counted."""
+
+    uri: str = ""
+    # "", not None: a None output is unknown at every preview, and the TuningJob reading it
+    # would be planned for replacement each time.
+    validation_uri: str = ""
+    examples: int = 0
+    training_examples: int = 0
+    validation_examples: int = 0
+    text_characters: int = 0
+    estimated_tokens: int = 0
+    duplicates: int = 0
+    warnings: list[str] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+class SourceChanged(Exception):
+    """The local file changed between check and create; uploading it would break the name."""
+
+
+class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
+    """Validates the local file, uploads it (split if asked) and deletes it unless retained."""
+
+    inputs_model = "vertex_tuning.resources.training_dataset_inputs:TrainingDatasetInputs"
+    outputs = TrainingDatasetOutputs
+    kind = "TrainingDataset"
+    stamped = False  # check reads the file, which can change under the same inputs
+
+    def defaults(self) -> dict[str, Any]:
+        return {"project": settings_mod.defaults(self.config_get)["project"]}
+
+    def prepare(
+        self,
+        olds: Mapping[str, Any],
+        values: dict[str, Any],
+        unknown: frozenset[str],
+        failures: list[Failure],
+    ) -> dict[str, Any]:
+        # Until the file is read (or when it cannot be), a stand-in hash lets the rest be checked.
+        values["content_hash"] = _NO_HASH_YET
+        source = values.get("source")
+        if "source" in unknown or not isinstance(source, str):
+            return values
+        try:
+            report, values["content_hash"] = _scan(source, max_issues=CHECK_ISSUES_KEPT)
+        except OSError as exc:
+            failures.append(Failure("source", f"reading {source}: {exc.strerror or exc}"))
+        else:
+            failures += _data_failures(source, report, values.get("validation_fraction"))
+        return values
+
+    def check_inputs(
+        self,
+        olds: Mapping[str, Any],
+        raw: Mapping[str, Any],
+        defaults: Mapping[str, Any],
+        unknown: frozenset[str] = frozenset(),
+    ) -> tuple[dict[str, Any], list[Failure]]:
+        checked, failures = super().check_inputs(olds, raw, defaults, unknown)
+        if not failures and "source" in unknown:
+            checked["content_hash"] = raw["source"]  # unknown until the source is known
+        return checked, failures
+
+    # --- create ---
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        from vertex_tuning import gcs
+
+        inputs = self.parsed(props)
+        report, content_hash = _scan(inputs.source, max_issues=WARNINGS_KEPT)
+        if content_hash != inputs.content_hash:
+            raise SourceChanged(
+                f"uploading training data ({inputs.source}): the file changed after it was "
+                "checked; run the update again"
+            )
+        storage = gcs.client(settings_mod.resolve(self.config_get), inputs.project)
+        held_out = 0
+        if inputs.validation_uri is None:
+            gcs.upload(storage, inputs.uri, filename=inputs.source)
+        else:
+            with open(inputs.source, "rb") as handle:
+                train, validation = dataset.split_examples(
+                    handle, inputs.validation_fraction or 0.0, seed_key=SPLIT_KEY
+                )
+            held_out = len(validation)
+            gcs.upload(storage, inputs.uri, text="\n".join(train) + "\n")
+            gcs.upload(storage, inputs.validation_uri, text="\n".join(validation) + "\n")
+        outputs = _outputs(inputs, report, held_out)
+        say(_summary(outputs))
+        return CreateResult(inputs.uri, without_none({**props, **outputs.to_dict()}))
+
+    # --- read ---
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from vertex_tuning import gcs
+
+        storage = gcs.client(settings_mod.resolve(self.config_get), props.get("project"))
+        uris = [id_, props.get("validation_uri")]
+        if not all(gcs.exists(storage, uri) for uri in uris if uri):
+            return ReadResult("", {})  # gone (even in part): an empty id drops it from state
+        return ReadResult(id_, props)
+
+    # --- delete ---
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        from vertex_tuning import gcs
+
+        uris = [uri for uri in (id_, props.get("validation_uri")) if uri]
+        if props.get("retain_on_delete"):
+            say(f"training dataset: keeping {', '.join(uris)} (retain_on_delete)")
+            return
+        storage = gcs.client(settings_mod.resolve(self.config_get), props.get("project"))
+        for uri in uris:
+            if gcs.delete(storage, uri):
+                say(f"training dataset: deleted {uri}")
+
+
+def _hashed(handle: IO[bytes], digest: Any) -> Iterator[bytes]:
+    for line in handle:
+        digest.update(line)
+        yield line
+
+
+def _scan(path: str, *, max_issues: int) -> tuple[dataset.DatasetReport, str]:
+    """One pass over the file: the validator's report and the SHA-256 of its bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        report = dataset.validate_lines(
+            _hashed(handle, digest), source=path, purpose="training", max_issues=max_issues
+        )
+    return report, digest.hexdigest()
+
+
+def _data_failures(path: str, report: dataset.DatasetReport, fraction: Any) -> list[Failure]:
+    """One failure per validator error (capped), then the split's own rules."""
+    shown = report.errors[:CHECK_FAILURES_SHOWN]
+    # Pulumi prefixes each with "property source value {path} has a problem: ".
+    failures = [Failure("source", str(issue)) for issue in shown]
+    if report.error_count > len(shown):
+        more = report.error_count - len(shown)
+        failures.append(
+            Failure(
+                "source",
+                f"... and {more:,} more errors (`vertex-tuning validate {path}` lists them all)",
+            )
+        )
+    if failures or not isinstance(fraction, int | float) or not 0 < fraction <= 0.5:
+        return failures  # a bad fraction is the model's rule to report
+    held_out = round(report.stats.examples * fraction)
+    if held_out == 0:
+        failures.append(
+            Failure(
+                "validation_fraction",
+                f"{fraction} of {report.stats.examples} examples holds out none; raise it or "
+                "add examples",
+            )
+        )
+    elif held_out > dataset.MAX_VALIDATION_EXAMPLES:
+        failures.append(
+            Failure(
+                "validation_fraction",
+                f"{fraction} of {report.stats.examples:,} examples holds out {held_out:,}, over "
+                f"the maximum of {dataset.MAX_VALIDATION_EXAMPLES:,} for a validation dataset",
+            )
+        )
+    return failures
+
+
+def _outputs(
+    inputs: TrainingDatasetInputs, report: dataset.DatasetReport, held_out: int
+) -> TrainingDatasetOutputs:
+    warnings = [str(issue) for issue in report.warnings]
+    if report.warning_count > len(warnings):
+        warnings.append(f"... and {report.warning_count - len(warnings):,} more warnings")
+    return TrainingDatasetOutputs(
+        uri=inputs.uri,
+        validation_uri=inputs.validation_uri or "",
+        examples=report.stats.examples,
+        training_examples=report.stats.examples - held_out,
+        validation_examples=held_out,
+        text_characters=report.stats.text_characters,
+        estimated_tokens=report.stats.estimated_tokens,
+        duplicates=report.stats.duplicates,
+        warnings=warnings,
+        stats=report.to_json()["stats"],
+    )
+
+
+def _summary(outputs: TrainingDatasetOutputs) -> str:
+    where = outputs.uri
+    if outputs.validation_uri:
+        where += f" ({outputs.training_examples:,} examples) and {outputs.validation_uri}"
+        where += f" ({outputs.validation_examples:,} held out)"
+    lines = [
+        f"training dataset: uploaded {where}: {outputs.examples:,} examples, "
+        f"~{outputs.estimated_tokens:,} tokens"
+    ]
+    lines += [f"  warning: {w}" for w in outputs.warnings]
+    return "\n".join(lines)
+
+
+def _absolute(path: object) -> str:
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"source: {path!r} must be a path to a local JSONL file")
+    return os.path.abspath(os.fsdecode(path))
+
+
+class TrainingDataset(Resource, module="vertex-tuning", name="TrainingDataset"):
+    """A local Gemini tuning JSONL file, validated at preview and uploaded to Cloud Storage.
+
+    Invalid data fails `pulumi preview` with each error's line and field. The object name carries
+    a hash of the content, so `uri` changes exactly when the data does: pass it to a TuningJob and
+    changed data trains a new model version. `validation_fraction` (0 < f <= 0.5; 0.1-0.2 is
+    usual) holds out a deterministic share as `validation_uri` ("" without a split, which
+    TuningJob's validation_dataset_uri reads as none). Destroy deletes the objects
+    unless `retain_on_delete`; buckets are never created or deleted.
+    """
+
+    uri: pulumi.Output[str]
+    validation_uri: pulumi.Output[str]
+    content_hash: pulumi.Output[str]
+    examples: pulumi.Output[int]
+    training_examples: pulumi.Output[int]
+    validation_examples: pulumi.Output[int]
+    text_characters: pulumi.Output[int]
+    estimated_tokens: pulumi.Output[int]
+    duplicates: pulumi.Output[int]
+    warnings: pulumi.Output[list[str]]
+    stats: pulumi.Output[dict[str, Any]]
+    bucket: pulumi.Output[str]
+    prefix: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        source: pulumi.Input[str | os.PathLike[str]],
+        bucket: pulumi.Input[str],
+        prefix: pulumi.Input[str] | None = None,
+        validation_fraction: pulumi.Input[float] | None = None,
+        retain_on_delete: pulumi.Input[bool] | None = None,
+        project: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        settings_mod.refuse_plaintext_token()
+        # The provider process does not share the program's working directory (inline programs
+        # run it in a temp dir), so a relative path is resolved here.
+        path = pulumi.Output.from_input(source).apply(_absolute)
+        inputs: dict[str, Any] = {
+            "source": path,
+            "bucket": bucket,
+            # Per-stack by default, so dev and prod sharing a bucket never share (or delete)
+            # each other's objects.
+            "prefix": f"{pulumi.get_project()}/{pulumi.get_stack()}" if prefix is None else prefix,
+            "name": resource_name,
+            "validation_fraction": validation_fraction,
+            "retain_on_delete": retain_on_delete,
+            "project": project,
+            "content_hash": None,
+        }
+        super().__init__(
+            TrainingDatasetProvider(),
+            resource_name,
+            resource_props(inputs, TrainingDatasetOutputs),
+            opts,
+        )

@@ -1,0 +1,57 @@
+"""TrainingDataset's inputs and the object names they decide.
+
+Kept apart from training_dataset.py so that the provider process loads pydantic only when a
+check has something to validate (see resources/base.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated
+
+from pydantic import Field
+
+from vertex_tuning import rules
+from vertex_tuning.resources.base import DERIVED, NOT_DIFFED, REPLACES, StandIn
+from vertex_tuning.resources.inputs import Inputs
+
+
+class TrainingDatasetInputs(Inputs):
+    """Every input of a TrainingDataset after `check`; `content_hash` is computed by check."""
+
+    # --- which objects hold the data: a change means new objects (and a new tuning job) ---
+    bucket: Annotated[rules.BucketName, REPLACES, StandIn("unknown-bucket")]
+    prefix: Annotated[rules.ObjectPrefix, REPLACES] = ""
+    name: Annotated[str, Field(min_length=1), REPLACES, StandIn("unknown")]
+    validation_fraction: Annotated[rules.Number | None, Field(gt=0, le=0.5), REPLACES] = None
+    content_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$"), REPLACES, DERIVED]
+
+    # --- where to read and how to behave: no new objects ---
+    # Where the file lives does not matter, only what it holds: moving it changes nothing.
+    source: Annotated[str, Field(min_length=1), NOT_DIFFED, StandIn("unknown.jsonl")]
+    retain_on_delete: bool = False
+    project: rules.ProjectId | None = None
+
+    @property
+    def version(self) -> str:
+        """The part of the object name that changes whenever the uploaded bytes would."""
+        if self.validation_fraction is None:
+            return self.content_hash[:16]
+        split = f"{self.content_hash}:validation_fraction={self.validation_fraction!r}"
+        return hashlib.sha256(split.encode()).hexdigest()[:16]
+
+    @property
+    def uri(self) -> str:
+        """The training object: gs://bucket/prefix/name-version.jsonl."""
+        return f"gs://{self.bucket}/{self._stem}.jsonl"
+
+    @property
+    def validation_uri(self) -> str | None:
+        """The held-out object, when there is a split."""
+        if self.validation_fraction is None:
+            return None
+        return f"gs://{self.bucket}/{self._stem}-validation.jsonl"
+
+    @property
+    def _stem(self) -> str:
+        return "/".join(p for p in (self.prefix, f"{self.name}-{self.version}") if p)

@@ -1,0 +1,238 @@
+"""TuningJob: a Gemini tuning job on Vertex AI; `pulumi up` waits until the model is tuned.
+
+Its inputs (tuning_job_inputs.py: the training spec, which replaces the job, and the provider's
+behaviour, which updates in place), its outputs (the tuned model and its endpoint), and its
+create, read and delete. The workflows behind them (adopt or submit, wait, cancel and clean up) are in jobs.py.
+Only check and diff run on `pulumi preview`; they import neither the Google libraries nor the
+network code, and for an unchanged resource not even pydantic's models (see resources/base.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import pulumi
+from pulumi.dynamic import CreateResult, ReadResult, Resource
+
+from vertex_tuning import names, ownership
+from vertex_tuning import settings as settings_mod
+from vertex_tuning.resources.base import (
+    Failure,
+    Outputs,
+    TypedProvider,
+    resource_props,
+    say,
+    without_none,
+)
+
+if TYPE_CHECKING:
+    from vertex_tuning.dataset import Purpose
+    from vertex_tuning.resources.tuning_job_inputs import TuningJobInputs
+    from vertex_tuning.vertex import Vertex
+
+_DELETE_WAIT_SECONDS = 1800.0
+
+
+@dataclass(frozen=True)
+class TuningJobOutputs(Outputs):
+    """What a TuningJob exports beside its inputs."""
+
+    job_name: str = ""
+    state: str = ""
+    tuned_model_name: str = ""
+    tuned_model_endpoint: str = ""
+    tuned_model_endpoint_uri: str = ""
+    tuning_data_stats: dict[str, Any] = field(default_factory=dict)
+    experiment: str = ""
+    create_time: str = ""
+    end_time: str = ""
+
+
+class TuningJobProvider(TypedProvider["TuningJobInputs"]):
+    """Creates a Vertex AI tuning job, waits for it, and exports the tuned model's endpoint."""
+
+    inputs_model = "vertex_tuning.resources.tuning_job_inputs:TuningJobInputs"
+    outputs = TuningJobOutputs
+    kind = "TuningJob"
+    missing_hints: ClassVar[Mapping[str, str]] = {
+        "project": "set the `project` input, stack config `gcp:project`, or GOOGLE_CLOUD_PROJECT",
+        "location": "set the `location` input, stack config `gcp:region`, or GOOGLE_CLOUD_LOCATION",
+    }
+
+    def defaults(self) -> dict[str, Any]:
+        return settings_mod.defaults(self.config_get)
+
+    def prepare(
+        self,
+        olds: Mapping[str, Any],
+        values: dict[str, Any],
+        unknown: frozenset[str],
+        failures: list[Failure],
+    ) -> dict[str, Any]:
+        if not values.get("tuned_model_display_name") and "tuned_model_display_name" not in unknown:
+            values["tuned_model_display_name"] = olds.get("tuned_model_display_name") or auto_name(
+                str(values.get("resource_key", ""))
+            )
+        return values
+
+    # --- create ---
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        from vertex_tuning import jobs, wire
+
+        inputs = self.parsed(props)
+        settings = settings_mod.resolve(self.config_get)
+        vertex = _vertex(settings, inputs.location)
+        job = jobs.tune(vertex, inputs, emit=say, check_data=_data_check(settings, inputs))
+        outs = {**props, **wire.outputs_from_job(job, vertex.base_url, vertex.api_version)}
+        return CreateResult(job.name, without_none(outs))
+
+    # --- read ---
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from vertex_tuning import errors, wire
+
+        location = props.get("location") or names.location_of(id_)
+        settings = settings_mod.resolve(self.config_get)
+        vertex = _vertex(settings, location)
+        try:
+            job = wire.job_from_api(vertex.get_job(id_))
+        except errors.NotFound:
+            return ReadResult("", {})  # gone: an empty id drops it from state
+        found = wire.inputs_from_job(job, ownership.RESERVED_LABELS)
+        kept = {
+            k: v
+            for k, v in props.items()
+            if k not in found and k not in self.outputs.names() and not k.startswith("__")
+        }
+        inputs = {"project": names.project_of(id_), "location": location, **kept, **found}
+        inputs, _ = self.check_inputs({}, inputs, {})
+        outs = {**inputs, **wire.outputs_from_job(job, vertex.base_url, vertex.api_version)}
+        return ReadResult(id_, without_none(outs), inputs=without_none(inputs))
+
+    # --- delete ---
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        from vertex_tuning import jobs
+
+        location = props.get("location") or names.location_of(id_)
+        vertex = _vertex(settings_mod.resolve(self.config_get), location)
+        jobs.cancel_and_clean_up(
+            vertex,
+            id_,
+            on_delete=str(props.get("on_delete", "delete_endpoint")),
+            model=str(props.get("tuned_model_name") or ""),
+            endpoint=str(props.get("tuned_model_endpoint") or ""),
+            timeout=_DELETE_WAIT_SECONDS,
+            emit=say,
+        )
+
+
+def auto_name(resource_key: str) -> str:
+    """The resource name plus a suffix derived from "<project>/<stack>/<name>", never random.
+
+    A create interrupted before the engine recorded it comes back with no olds; the same name
+    (so the same fingerprint) is what lets it adopt its running job instead of paying twice.
+    """
+    name = resource_key.rsplit("/", 1)[-1] or "tuned-model"
+    return f"{name[:119]}-{hashlib.sha256(resource_key.encode()).hexdigest()[:8]}"
+
+
+def _data_check(
+    settings: settings_mod.Settings, inputs: TuningJobInputs
+) -> Callable[[], None] | None:
+    """The pre-submit check of the gs:// datasets, unless `validate_data` is off."""
+    if not inputs.validate_data:
+        return None
+
+    def check() -> None:
+        from vertex_tuning import gcs
+
+        uris: list[tuple[str, Purpose]] = [(inputs.training_dataset_uri, "training")]
+        if inputs.validation_dataset_uri:
+            uris.append((inputs.validation_dataset_uri, "validation"))
+        label = f"tuning job {inputs.tuned_model_display_name}"  # as its progress lines say
+        storage = gcs.client(settings, inputs.project)
+        gcs.verify_datasets(storage, uris, emit=lambda line: say(f"{label}: {line}"))
+
+    return check
+
+
+def _vertex(settings: settings_mod.Settings, location: str) -> Vertex:
+    from vertex_tuning.vertex import Vertex
+
+    return Vertex(settings, location)
+
+
+class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
+    """A Gemini supervised tuning job on Vertex AI; `pulumi up` waits until the model is tuned.
+
+    Spec inputs (base_model, datasets, hyperparameters, labels, project, location, ...) replace
+    the job when they change; behaviour inputs (timeout, poll_interval, max_poll_interval,
+    on_delete, validate_data) update in place. Unless `validate_data` is False, the gs://
+    datasets must exist and pass the validator before anything is submitted. Outputs include
+    the tuned model's endpoint and its URL.
+    """
+
+    job_name: pulumi.Output[str]
+    state: pulumi.Output[str]
+    tuned_model_name: pulumi.Output[str]
+    tuned_model_endpoint: pulumi.Output[str]
+    tuned_model_endpoint_uri: pulumi.Output[str]
+    tuning_data_stats: pulumi.Output[dict[str, Any]]
+    experiment: pulumi.Output[str]
+    create_time: pulumi.Output[str]
+    end_time: pulumi.Output[str]
+    project: pulumi.Output[str]
+    location: pulumi.Output[str]
+    tuned_model_display_name: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        base_model: pulumi.Input[str],
+        training_dataset_uri: pulumi.Input[str],
+        validation_dataset_uri: pulumi.Input[str] | None = None,
+        tuned_model_display_name: pulumi.Input[str] | None = None,
+        description: pulumi.Input[str] | None = None,
+        epoch_count: pulumi.Input[int] | None = None,
+        learning_rate_multiplier: pulumi.Input[float] | None = None,
+        adapter_size: pulumi.Input[str | int] | None = None,
+        labels: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None,
+        project: pulumi.Input[str] | None = None,
+        location: pulumi.Input[str] | None = None,
+        service_account: pulumi.Input[str] | None = None,
+        kms_key_name: pulumi.Input[str] | None = None,
+        timeout: pulumi.Input[str | float] | None = None,
+        poll_interval: pulumi.Input[str | float] | None = None,
+        max_poll_interval: pulumi.Input[str | float] | None = None,
+        on_delete: pulumi.Input[str] | None = None,
+        validate_data: pulumi.Input[bool] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        settings_mod.refuse_plaintext_token()
+        inputs = {
+            "base_model": base_model,
+            "training_dataset_uri": training_dataset_uri,
+            "validation_dataset_uri": validation_dataset_uri,
+            "tuned_model_display_name": tuned_model_display_name,
+            "description": description,
+            "epoch_count": epoch_count,
+            "learning_rate_multiplier": learning_rate_multiplier,
+            "adapter_size": adapter_size,
+            "labels": labels,
+            "project": project,
+            "location": location,
+            "service_account": service_account,
+            "kms_key_name": kms_key_name,
+            "timeout": timeout,
+            "poll_interval": poll_interval,
+            "max_poll_interval": max_poll_interval,
+            "on_delete": on_delete,
+            "validate_data": validate_data,
+            "resource_key": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}",
+        }
+        super().__init__(
+            TuningJobProvider(), resource_name, resource_props(inputs, TuningJobOutputs), opts
+        )

@@ -1,0 +1,100 @@
+"""TuningJob's inputs: each field's rule, and whether its change means a new job.
+
+Kept apart from tuning_job.py so that the provider process loads pydantic only when a check
+has something to validate (see resources/base.py).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from vertex_tuning import models, ownership, rules
+from vertex_tuning.resources.base import NOT_DIFFED, REPLACES, StandIn
+from vertex_tuning.resources.inputs import Inputs
+
+DEFAULT_TIMEOUT_SECONDS = 8 * 3600
+MAX_TIMEOUT_SECONDS = 7 * 24 * 3600
+_ADAPTER_BY_NUMBER = {1: "ONE", 2: "TWO", 4: "FOUR", 8: "EIGHT", 16: "SIXTEEN"}
+
+
+def _adapter_size(value: Any) -> Any:
+    """Accept `ADAPTER_SIZE_FOUR`, `FOUR`, `four` and 4 (Pulumi sends numbers as floats)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and float(value).is_integer():
+        return _ADAPTER_BY_NUMBER.get(int(value), value)
+    if isinstance(value, str):
+        name = value.strip().upper().removeprefix("ADAPTER_SIZE_")
+        if name.isascii() and name.isdigit():
+            return _ADAPTER_BY_NUMBER.get(int(name), value)
+        return name if name in models.ADAPTER_SIZES else value
+    return value
+
+
+class TuningJobInputs(Inputs):
+    """Every input of a TuningJob after `check`: validated, normalised, defaults applied."""
+
+    # --- the training spec: a change means a new job (and a new model version) ---
+    base_model: Annotated[str, REPLACES, StandIn("gemini-2.5-flash")]
+    training_dataset_uri: Annotated[
+        rules.GcsObjectUri, REPLACES, StandIn("gs://unknown-bucket/unknown.jsonl")
+    ]
+    validation_dataset_uri: Annotated[rules.GcsObjectUri | None, REPLACES] = None
+    tuned_model_display_name: Annotated[rules.DisplayName, REPLACES, StandIn("unknown")]
+    description: Annotated[rules.Text | None, Field(max_length=2048), REPLACES] = None
+    epoch_count: Annotated[rules.Count | None, Field(ge=1, le=100), REPLACES] = None
+    learning_rate_multiplier: Annotated[rules.Number | None, Field(ge=0.1, le=2.0), REPLACES] = None
+    adapter_size: Annotated[
+        Literal["ONE", "TWO", "FOUR", "EIGHT", "SIXTEEN"] | None,
+        BeforeValidator(_adapter_size),
+        REPLACES,
+    ] = None
+    labels: Annotated[dict[str, str], REPLACES] = Field(default_factory=dict)
+    project: Annotated[rules.ProjectId, REPLACES, StandIn("unknown-project")]
+    location: Annotated[rules.Location, REPLACES, StandIn("us-central1")]
+    service_account: Annotated[rules.ServiceAccount | None, REPLACES] = None
+    kms_key_name: Annotated[rules.KmsKeyName | None, REPLACES] = None
+
+    # --- how the provider behaves: changes update in place, with no API call ---
+    timeout: Annotated[rules.Seconds, Field(ge=1, le=MAX_TIMEOUT_SECONDS)] = DEFAULT_TIMEOUT_SECONDS
+    poll_interval: Annotated[rules.Seconds, Field(ge=0.05, le=3600)] = 2.0
+    max_poll_interval: Annotated[rules.Seconds, Field(ge=0.05, le=3600)] = 30.0
+    on_delete: Literal["keep", "delete_endpoint", "delete_model"] = "delete_endpoint"
+    # Stream the gs:// datasets through the validator before submitting (not when adopting).
+    validate_data: bool = True
+
+    # --- identity for adoption, set by the TuningJob class: "<project>/<stack>/<name>" ---
+    resource_key: Annotated[str, NOT_DIFFED] = ""
+
+    @field_validator("validation_dataset_uri", mode="before")
+    @classmethod
+    def _no_validation_data(cls, value: Any) -> Any:
+        # "" means none, as TrainingDataset.validation_uri says it: Pulumi's Python SDK reports a
+        # None output as unknown at every preview, which would plan a replacement each time.
+        return None if value == "" else value
+
+    @field_validator("base_model")
+    @classmethod
+    def _base_model(cls, value: str) -> str:
+        return models.normalize_base_model(value)
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, labels: dict[str, str]) -> dict[str, str]:
+        return rules.label_map(labels, reserved=ownership.RESERVED_LABELS)
+
+    @model_validator(mode="after")
+    def _adapter_allowed(self) -> TuningJobInputs:
+        if self.adapter_size and not models.is_tuned_model(self.base_model):
+            allowed = models.TUNABLE_MODELS[self.base_model]
+            if self.adapter_size not in allowed:
+                sizes = ", ".join(s for s in models.ADAPTER_SIZES if s in allowed)
+                raise ValueError(
+                    f"adapter_size: {self.adapter_size} is not available for {self.base_model} "
+                    f"(allowed: {sizes})"
+                )
+        if self.max_poll_interval < self.poll_interval:
+            raise ValueError("max_poll_interval: must be at least poll_interval")
+        return self
