@@ -7,6 +7,8 @@ status and message come from. The others are outcomes of our own workflows.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ApiError(Exception):
     """A Google API call failed for good: its canonical status and the service's own words."""
@@ -30,8 +32,20 @@ class JobFailed(Exception):
     """A tuning job ended in a state other than SUCCEEDED."""
 
 
-class JobTimeout(Exception):
-    """The provider stopped waiting; the job itself still runs."""
+class WaitStopped(Exception):
+    """We stopped waiting for a job that keeps running: `job` is what was seen last (a wire.Job)."""
+
+    def __init__(self, message: str, job: Any) -> None:
+        super().__init__(message)
+        self.job = job
+
+
+class JobTimeout(WaitStopped):
+    """The `timeout` passed; the job itself still runs."""
+
+
+class JobInterrupted(WaitStopped):
+    """The engine cancelled the update (Ctrl-C) while we waited; the job itself still runs."""
 
 
 class DatasetInvalid(Exception):

@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from vertex_tuning import names, ownership, states, wire
-from vertex_tuning.errors import ApiError, JobFailed, JobTimeout, NotFound
+from vertex_tuning import interrupts, names, ownership, states, wire
+from vertex_tuning.errors import ApiError, JobFailed, JobInterrupted, JobTimeout, NotFound
 from vertex_tuning.progress import ProgressLines, format_elapsed
 from vertex_tuning.retry import is_transient
 from vertex_tuning.vertex import Vertex
@@ -100,17 +100,26 @@ def wait_for_job(
     current: wire.Job | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> wire.Job:
-    """Poll until the job is terminal; raises JobTimeout (the job keeps running) at the deadline.
+    """Poll until the job is terminal.
 
+    Stopping early raises a WaitStopped whose `job` is the last one seen (the job itself keeps
+    running): JobTimeout at the deadline, JobInterrupted when the host is told to cancel.
     `current`: the job as just returned by create or list, which saves the first GetTuningJob.
     """
+    seen: list[wire.Job] = [current] if current is not None else []
+
+    def status(job: wire.Job, elapsed: float) -> None:
+        seen[:] = [job]
+        if on_status is not None:
+            on_status(job, elapsed)
+
     try:
         return wait(
             lambda: wire.job_from_api(vertex.get_job(name)),
             lambda job: states.is_terminal(job.state),
             timeout=timeout,
             policy=policy,
-            on_status=on_status,
+            on_status=status,
             current=current,
             clock=clock,
             sleep=vertex.sleep,
@@ -121,7 +130,15 @@ def wait_for_job(
             f"tuning job {name} is still {states.short(last.state)} after "
             f"{format_elapsed(exc.elapsed)}; it keeps running. Run `pulumi up` again to resume "
             "waiting (the job is adopted, not submitted again), raise the `timeout` input, or "
-            f"cancel it with `vertex-tuning jobs cancel {name}`."
+            f"cancel it with `vertex-tuning jobs cancel {name}`.",
+            last,
+        ) from None
+    except interrupts.Cancelled:
+        last = seen[0] if seen else wire.Job(name=name, state=states.PENDING)
+        raise JobInterrupted(
+            f"tuning job {name}: stopped waiting ({interrupts.reason()}); the job keeps running "
+            f"({states.short(last.state)}) and the next `pulumi up` resumes waiting on it",
+            last,
         ) from None
 
 
@@ -133,16 +150,28 @@ def tune(
     check_data: Callable[[], None] | None = None,
 ) -> wire.Job:
     """Submit (or adopt) and wait for success; failures raise with the service's words."""
-    label = f"tuning job {inputs.tuned_model_display_name}"
     job = adopt_or_submit(vertex, inputs, emit=emit, check_data=check_data)
+    return await_success(vertex, inputs, job.name, emit=emit, current=job)
+
+
+def await_success(
+    vertex: Vertex,
+    inputs: TuningJobInputs,
+    name: str,
+    *,
+    emit: Emit,
+    current: wire.Job | None = None,
+) -> wire.Job:
+    """Wait for a job this resource owns (just submitted, adopted, or resumed) to succeed."""
+    label = f"tuning job {inputs.tuned_model_display_name}"
     policy = PollPolicy(initial=inputs.poll_interval, maximum=inputs.max_poll_interval)
     job = wait_for_job(
         vertex,
-        job.name,
+        name,
         timeout=inputs.timeout,
         policy=policy,
         on_status=ProgressLines(label, emit),
-        current=job,
+        current=current,
     )
     if job.state != states.SUCCEEDED:
         raise JobFailed(failure_message(job))
@@ -150,7 +179,7 @@ def tune(
 
 
 def failure_message(job: wire.Job) -> str:
-    """ "tuning job (name) FAILED: NOT_FOUND (5): Training data not found ... Hint: ..."."""
+    """ "tuning job (name) ended FAILED: NOT_FOUND (5): Training data not found ... Hint: ..."."""
     error = job.error
     cause = (
         f"{wire.code_name(error.code)} ({error.code}): {error.message}"

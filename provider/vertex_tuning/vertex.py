@@ -9,10 +9,10 @@ Bodies and answers are API JSON; only wire.py reads or writes their fields.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from vertex_tuning import interrupts
 from vertex_tuning.errors import ApiError, NotFound
 from vertex_tuning.retry import NO_RETRIES, RetryPolicy
 from vertex_tuning.settings import Settings
@@ -32,7 +32,7 @@ class Vertex:
         location: str,
         *,
         retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = interrupts.sleep,
     ) -> None:
         self._settings = settings
         self.location = location

@@ -9,15 +9,16 @@ network code, and for an unchanged resource not even pydantic's models (see reso
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource
+from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from vertex_tuning import names, ownership
+from vertex_tuning import interrupts, names, ownership
 from vertex_tuning import settings as settings_mod
 from vertex_tuning.resources.base import (
     Failure,
@@ -80,14 +81,14 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
 
     # --- create ---
     def create(self, props: dict[str, Any]) -> CreateResult:
-        from vertex_tuning import jobs, wire
+        from vertex_tuning import jobs
 
         inputs = self.parsed(props)
         settings = settings_mod.resolve(self.config_get)
         vertex = _vertex(settings, inputs.location)
-        job = jobs.tune(vertex, inputs, emit=say, check_data=_data_check(settings, inputs))
-        outs = {**props, **wire.outputs_from_job(job, vertex.base_url, vertex.api_version)}
-        return CreateResult(job.name, without_none(outs))
+        with _recorded_if_stopped(vertex, props):
+            job = jobs.tune(vertex, inputs, emit=say, check_data=_data_check(settings, inputs))
+        return CreateResult(job.name, _outputs(vertex, props, job))
 
     # --- read ---
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -110,6 +111,26 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         inputs, _ = self.check_inputs({}, inputs, {})
         outs = {**inputs, **wire.outputs_from_job(job, vertex.base_url, vertex.api_version)}
         return ReadResult(id_, without_none(outs), inputs=without_none(inputs))
+
+    # --- update ---
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Behaviour changes only (no API call), unless the job was left unfinished.
+
+        A create stopped by Ctrl-C or its timeout is recorded with the job still running (a
+        partial create, see interrupts.py); the engine then updates it on the next `pulumi up`,
+        and this resumes waiting on that same job: never a second one.
+        """
+        from vertex_tuning import jobs, states
+
+        if states.is_terminal(str(olds.get("state") or "")) or not olds.get("job_name"):
+            return super().update(id_, olds, news)
+        inputs = self.parsed(news)
+        vertex = _vertex(settings_mod.resolve(self.config_get), inputs.location)
+        props = {**olds, **news}
+        say(f"tuning job {inputs.tuned_model_display_name}: resuming the wait on {id_}")
+        with _recorded_if_stopped(vertex, props):
+            job = jobs.await_success(vertex, inputs, id_, emit=say)
+        return UpdateResult(_outputs(vertex, props, job))
 
     # --- delete ---
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -156,6 +177,26 @@ def _data_check(
         gcs.verify_datasets(storage, uris, emit=lambda line: say(f"{label}: {line}"))
 
     return check
+
+
+def _outputs(vertex: Vertex, props: Mapping[str, Any], job: Any) -> dict[str, Any]:
+    from vertex_tuning import wire
+
+    outs = {**props, **wire.outputs_from_job(job, vertex.base_url, vertex.api_version)}
+    return without_none(outs)
+
+
+@contextlib.contextmanager
+def _recorded_if_stopped(vertex: Vertex, props: Mapping[str, Any]) -> Iterator[None]:
+    """A wait cut short (Ctrl-C, the timeout) with the job running: record it, don't lose it."""
+    from vertex_tuning import errors
+
+    try:
+        yield
+    except errors.WaitStopped as stopped:
+        raise interrupts.PartialCreate(
+            stopped.job.name, _outputs(vertex, props, stopped.job), str(stopped)
+        ) from None
 
 
 def _vertex(settings: settings_mod.Settings, location: str) -> Vertex:
