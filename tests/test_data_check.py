@@ -113,13 +113,15 @@ def test_validate_data_false_submits_without_reading_the_data(
 def test_adopting_a_running_job_does_not_check_the_data_again(
     vertex_env: RunningEmulator, datasets: Datasets
 ) -> None:
-    from vertex_tuning.errors import JobTimeout
+    from vertex_tuning.interrupts import PartialCreate
 
     uri = datasets.upload("train.jsonl", SUPPORT_EXAMPLES)
     props = tuning_job(training_dataset_uri=uri, timeout=1)
-    with pytest.raises(JobTimeout):  # jobs move only when told: the first up gives up waiting
+    # Jobs move only when told: the first up gives up waiting and records the running job.
+    with pytest.raises(PartialCreate) as stopped:
         TuningJobProvider().create(props)
     (job,) = vertex_env.control.jobs()
+    assert stopped.value.id == job["name"] and stopped.value.outputs["job_name"] == job["name"]
     vertex_env.control.finish(job["name"])  # it trains on the data it read
     datasets.bucket.blob("train.jsonl").delete()  # a check would fail now
     assert TuningJobProvider().create(props).id == job["name"]
