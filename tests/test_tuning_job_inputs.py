@@ -56,7 +56,7 @@ def check(**changes: Any) -> tuple[dict[str, Any], list[Failure]]:
         ({"labels": {"team": "ML Ops"}}, "labels", "value 'ML Ops'"),
         ({"labels": {"team": "x" * 64}}, "labels", "at most 63"),
         ({"labels": {"1team": "x"}}, "labels", "starting with a lowercase letter"),
-        ({"labels": {f"k{i}": "v" for i in range(64)}}, "labels", "at most 63 labels"),
+        ({"labels": {f"k{i}": "v" for i in range(64)}}, "labels", "at most 62 labels"),
         ({"labels": {"pulumi-vertex-tuning": "x"}}, "labels", "reserved"),
         ({"labels": "team=ml"}, "labels", "dictionary"),
         ({"project": "Bad_Project"}, "project", "not a GCP project ID"),

@@ -34,8 +34,22 @@ def find_adoptable(vertex: Vertex, inputs: TuningJobInputs, fingerprint: str) ->
         job = wire.job_from_api(body)
         if states.is_active(job.state):
             return job
-        if job.state == states.SUCCEEDED and _exists(vertex, job.tuned_endpoint):
+        endpoint = job.tuned_endpoint
+        live = functools.partial(vertex.get_endpoint, endpoint)
+        if job.state == states.SUCCEEDED and endpoint and read_confirmed(vertex, live):
             return job
+    return None
+
+
+def find_by_owner(vertex: Vertex, name: str, owner: str) -> dict[str, Any] | None:
+    """The job `name` as a list of its owner's jobs shows it: a second witness before a read's
+    NotFound is believed (a list is served by another backend than a get)."""
+    found = names.parse(name, names.TUNING_JOBS)
+    if found is None or not owner:
+        return None
+    for body in vertex.list_jobs(found.parent, filter=ownership.owner_filter(owner)):
+        if names.same(str(body.get("name", "")), name):
+            return body
     return None
 
 
@@ -210,22 +224,32 @@ def failure_hint(job: wire.Job) -> str:
 
 # --- cancel and clean up ---
 
+#: How many times delete tries to make a thing gone before it reports that it is not.
+DELETE_ATTEMPTS = 3
+
 
 def cancel_and_clean_up(
     vertex: Vertex,
     name: str,
     *,
+    owner: str,
     on_delete: str,
     model: str,
     endpoint: str,
     timeout: float,
     emit: Emit,
 ) -> None:
-    """Delete: stop a running job, then remove what `on_delete` says. Already gone is success."""
-    try:
-        job: wire.Job | None = wire.job_from_api(vertex.get_job(name))
-    except NotFound:
-        job = None
+    """Delete: stop a running job, then remove what `on_delete` says, and only what is ours.
+
+    Already gone is success, but "gone" is never one answer's word (see `read_confirmed`), and
+    what was deleted is read again until it is confirmed gone. Nothing whose owner label names
+    another resource is cancelled or deleted.
+    """
+    found = read_confirmed(vertex, lambda: vertex.get_job(name))
+    job = wire.job_from_api(found) if found is not None else None
+    if job is not None and not ownership.belongs_to(job.labels, owner):
+        emit(f"tuning job {name}: not this resource's (its owner label says another); left alone")
+        return
     if job is not None and states.is_active(job.state):
         emit(f"tuning job {name}: cancelling ({states.short(job.state)})")
         try:
@@ -240,24 +264,82 @@ def cancel_and_clean_up(
     if on_delete == "keep":
         return
     if endpoint:
-        _delete_endpoint(vertex, endpoint, timeout=timeout, emit=emit)
+        _delete(
+            vertex,
+            endpoint,
+            read=vertex.get_endpoint,
+            delete=functools.partial(_undeploy_and_delete_endpoint, vertex, timeout=timeout),
+            owner=owner,
+            emit=emit,
+        )
     if on_delete == "delete_model" and model:
         unversioned = model.split("@", 1)[0]
-        finish_operation(vertex, lambda: vertex.delete_model(unversioned), timeout=timeout)
-        emit(f"deleted model {model}")
+        _delete(
+            vertex,
+            unversioned,
+            read=vertex.get_model,
+            delete=lambda _found: finish_operation(
+                vertex, lambda: vertex.delete_model(unversioned), timeout=timeout
+            ),
+            owner=owner,
+            emit=emit,
+        )
 
 
-def _delete_endpoint(vertex: Vertex, endpoint: str, *, timeout: float, emit: Emit) -> None:
-    try:
-        found = vertex.get_endpoint(endpoint)
-    except NotFound:
-        return
+def _delete(
+    vertex: Vertex,
+    name: str,
+    *,
+    read: Callable[[str], dict[str, Any]],
+    delete: Callable[[dict[str, Any]], object],
+    owner: str,
+    emit: Emit,
+) -> None:
+    """Delete `name` until a confirmed read says it is gone; refuse if another resource owns it."""
+    parsed = names.parse(name)
+    kind = parsed.collection.removesuffix("s") if parsed else "resource"
+    for attempt in range(DELETE_ATTEMPTS):
+        found = read_confirmed(vertex, lambda: read(name))
+        if found is None:
+            if attempt:
+                emit(f"deleted {kind} {name}")
+            return
+        if not ownership.belongs_to(found.get("labels") or {}, owner):
+            emit(f"{kind} {name}: not this resource's (its owner label says another); left alone")
+            return
+        delete(found)
+    raise ApiError(
+        f"deleting {kind}",
+        name,
+        "FAILED_PRECONDITION",
+        f"it still exists after {DELETE_ATTEMPTS} deletes; the resource stays in state, so "
+        "`pulumi destroy` can try again",
+    )
+
+
+def _undeploy_and_delete_endpoint(vertex: Vertex, found: dict[str, Any], *, timeout: float) -> None:
+    endpoint = str(found["name"])
     for deployed in wire.deployed_model_ids(found):
         finish_operation(
             vertex, functools.partial(vertex.undeploy_model, endpoint, deployed), timeout=timeout
         )
     finish_operation(vertex, lambda: vertex.delete_endpoint(endpoint), timeout=timeout)
-    emit(f"deleted endpoint {endpoint}")
+
+
+def read_confirmed(vertex: Vertex, read: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
+    """What `read` answers, or None when it is confirmed gone: one 404 is not believed.
+
+    A NotFound is read again after the retry policy's first backoff (a lagging replica or a
+    proxy's answer is not the resource's absence); only a second NotFound says gone.
+    """
+    try:
+        return read()
+    except NotFound:
+        vertex.sleep(vertex.retry.backoff(0))
+    try:
+        return read()
+    except NotFound:
+        return None
 
 
 def finish_operation(
@@ -286,13 +368,3 @@ def finish_operation(
         status, message = failed
         raise ApiError("waiting for operation", name, status, message)
     return operation
-
-
-def _exists(vertex: Vertex, endpoint: str) -> bool:
-    if not endpoint:
-        return False
-    try:
-        vertex.get_endpoint(endpoint)
-    except NotFound:
-        return False
-    return True

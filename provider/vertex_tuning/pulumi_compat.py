@@ -64,3 +64,46 @@ def stack_config_keys() -> list[str]:
     from pulumi.runtime.config import CONFIG
 
     return list(CONFIG.get())
+
+
+def current_run() -> Any:
+    """An object that stands for this run of the program (its root Stack resource): Automation
+    API runs a program many times in one process, and each run declares its own resources."""
+    from pulumi.runtime.settings import get_root_resource
+
+    root = get_root_resource()
+    return root if root is not None else _NO_ROOT
+
+
+class _NoRoot:
+    """The run outside any engine (unit tests with mocks): one object for all of it."""
+
+
+_NO_ROOT = _NoRoot()
+
+#: The engine leaves the root Stack out of its children's type chains.
+_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def child_urn(type_token: str, name: str, parent: Any | None) -> Any:
+    """The URN the engine will give a resource of `type_token` named `name` under `parent`
+    (None: the stack), as an Output: known at preview, before the resource is registered.
+
+    `urn:pulumi:STACK::PROJECT::PARENT_TYPE$...$TYPE::NAME`, the parent chain's types joined by
+    `$` (pkg/resource/urn.go in the engine).
+    """
+    import pulumi
+
+    prefix = f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::"
+    if parent is None or getattr(parent, "_type", None) == _STACK_TYPE:
+        return pulumi.Output.from_input(f"{prefix}{type_token}::{name}")
+
+    def under(parent_urn: str) -> str:
+        chain = parent_urn.split("::")[2]
+        qualified = type_token if chain == _STACK_TYPE else f"{chain}${type_token}"
+        return f"{prefix}{qualified}::{name}"
+
+    # The value only: as an input, an Output that depends on the parent makes the SDK see the
+    # child depend on its own parent, a cycle.
+    urn = parent.urn.apply(under)
+    return pulumi.Output(set(), urn.future(), urn.is_known(), urn.is_secret())

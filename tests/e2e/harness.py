@@ -31,11 +31,12 @@ _ADOPTED = re.compile(r": adopting (projects/[^/\s]+/locations/[^/\s]+/tuningJob
 T = TypeVar("T")
 
 PROGRAM = '''\
-"""TuningJobs from program.json: {"resources": {name: TuningJob args}}; each exported whole.
+"""Resources from program.json: {"resources": {name: args}}; each exported whole.
 
-An `import_` arg becomes the resource option of that name. With `"raw": true` the args go to
-the provider exactly as given, past TuningJob's keyword arguments, as a YAML program or a
-generated SDK would send them: unknown keys and missing inputs reach `check`.
+A resource is a TuningJob unless its args name another `kind` (TrainingDataset,
+ModelSmokeTest). An `import_` arg becomes the resource option of that name. With `"raw": true`
+the args go to the provider exactly as given, past the class's keyword arguments, as a YAML
+program or a generated SDK would send them: unknown keys and missing inputs reach `check`.
 """
 
 import json
@@ -45,17 +46,26 @@ import pulumi
 from pulumi.dynamic import Resource
 
 import vertex_tuning
+from vertex_tuning.resources.smoke_test import SmokeTestProvider
+from vertex_tuning.resources.training_dataset import TrainingDatasetProvider
 from vertex_tuning.resources.tuning_job import TuningJobProvider
+
+KINDS = {
+    "TuningJob": (vertex_tuning.TuningJob, TuningJobProvider),
+    "TrainingDataset": (vertex_tuning.TrainingDataset, TrainingDatasetProvider),
+    "ModelSmokeTest": (vertex_tuning.ModelSmokeTest, SmokeTestProvider),
+}
 
 spec = json.loads((Path(__file__).parent / "program.json").read_text())
 for name, args in spec["resources"].items():
+    cls, provider = KINDS[args.pop("kind", "TuningJob")]
     opts = pulumi.ResourceOptions(import_=args.pop("import_", None))
     if args.pop("raw", False):
-        job = vertex_tuning.TuningJob.__new__(vertex_tuning.TuningJob)
-        Resource.__init__(job, TuningJobProvider(), name, args, opts)
+        resource = cls.__new__(cls)
+        Resource.__init__(resource, provider(), name, args, opts)
     else:
-        job = vertex_tuning.TuningJob(name, opts=opts, **args)
-    pulumi.export(name, job)
+        resource = cls(name, opts=opts, **args)
+    pulumi.export(name, resource)
 '''
 
 #: The ways a user's `pulumi up` ends early: Ctrl-C twice (the second one terminates at once),

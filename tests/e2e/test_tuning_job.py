@@ -115,7 +115,7 @@ def test_up_exports_the_endpoint_and_a_second_up_changes_nothing(stacks: Stacks)
     assert changes(stack.preview()) == {}
     assert stacks.emulator.control.request_counts() == counts_before  # preview: zero API calls
     again = stack.up()
-    assert again.summary.resource_changes == {"same": 2}
+    assert again.summary.resource_changes == {"same": 3}  # the stack, its identity, the job
     assert len(stacks.jobs()) == 1
 
 
@@ -159,7 +159,7 @@ def test_behaviour_change_updates_in_place_and_keeps_outputs(stacks: Stacks) -> 
     creates = stacks.emulator.control.request_counts().get("CreateTuningJob", 0)
     stack = stacks.stack(timeout="2h", on_delete="keep")
     up = stack.up()
-    assert up.summary.resource_changes == {"same": 1, "update": 1}
+    assert up.summary.resource_changes == {"same": 2, "update": 1}
     assert up.outputs["endpoint"].value == before["endpoint"].value
     assert up.outputs["job_name"].value == before["job_name"].value
     assert stacks.emulator.control.request_counts().get("CreateTuningJob", 0) == creates
@@ -292,7 +292,7 @@ def test_import_adopts_a_job_made_outside_pulumi_and_the_next_preview_is_clean(
     )
     up = stack.up()
     # The program's poll settings differ from the defaults an import reads back: in place.
-    assert up.summary.resource_changes == {"create": 1, "import": 1, "update": 1}
+    assert up.summary.resource_changes == {"create": 2, "import": 1, "update": 1}
     assert up.outputs["job_name"].value == made
     assert up.outputs["endpoint"].value == stacks.jobs()[0]["tunedModel"]["endpoint"]
     assert changes(stack.preview()) == {}

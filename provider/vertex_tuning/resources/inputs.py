@@ -58,6 +58,10 @@ class Inputs(BaseModel):
         )
 
 
+class NoInputs(Inputs):
+    """The inputs of a resource that takes none."""
+
+
 def failure_from_pydantic(
     err: Mapping[str, Any],
     model: type[Inputs],

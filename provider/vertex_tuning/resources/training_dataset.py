@@ -10,8 +10,10 @@ unchanged file (even moved elsewhere) changes nothing. check and diff stay free 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
@@ -167,9 +169,17 @@ def _hashed(handle: IO[bytes], digest: Any) -> Iterator[bytes]:
 
 
 def _scan(path: str, *, max_issues: int) -> tuple[dataset.DatasetReport, str]:
-    """One pass over the file: the validator's report and the SHA-256 of its bytes."""
+    """One pass over the file: the validator's report and the SHA-256 of its bytes.
+
+    Only a regular file is read: a FIFO would hang the preview, /dev/zero fill its memory.
+    """
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    # O_NONBLOCK: opening a FIFO with no writer returns at once, to be refused by fstat.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file (a JSONL file is needed)")
+    with os.fdopen(fd, "rb") as handle:
         report = dataset.validate_lines(
             _hashed(handle, digest), source=path, purpose="training", max_issues=max_issues
         )
@@ -244,9 +254,10 @@ def _summary(outputs: TrainingDatasetOutputs) -> str:
     return "\n".join(lines)
 
 
-def _absolute(path: object) -> str:
-    if not isinstance(path, str | os.PathLike):
-        raise TypeError(f"source: {path!r} must be a path to a local JSONL file")
+def _absolute(path: object) -> object:
+    """A local path made absolute; anything else is left for check to name the rule."""
+    if not isinstance(path, str | os.PathLike) or not os.fsdecode(path):
+        return path
     return os.path.abspath(os.fsdecode(path))
 
 

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from vertex_tuning import interrupts, names, ownership
+from vertex_tuning import interrupts, names, ownership, pulumi_compat
 from vertex_tuning import settings as settings_mod
+from vertex_tuning.resources import stack_identity
 from vertex_tuning.resources.base import (
     Failure,
     Outputs,
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
     from vertex_tuning.vertex import Vertex
 
 _DELETE_WAIT_SECONDS = 1800.0
+#: Marks the state of a create that stopped waiting (Ctrl-C, timeout) while its job ran: the
+#: next update resumes the wait. Hidden, as "__" keys are, from the CLI's diff display.
+UNFINISHED_KEY = "__unfinished"
+_NO_OPTS = pulumi.ResourceOptions()
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,8 @@ class TuningJobOutputs(Outputs):
     experiment: str = ""
     create_time: str = ""
     end_time: str = ""
+    #: The owner label the job carries (ownership.py); "" for a job made outside Pulumi.
+    owner: str = ""
 
 
 class TuningJobProvider(TypedProvider["TuningJobInputs"]):
@@ -92,15 +99,17 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
 
     # --- read ---
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        from vertex_tuning import errors, wire
+        from vertex_tuning import jobs, wire
 
         location = props.get("location") or names.location_of(id_)
         settings = settings_mod.resolve(self.config_get)
         vertex = _vertex(settings, location)
-        try:
-            job = wire.job_from_api(vertex.get_job(id_))
-        except errors.NotFound:
-            return ReadResult("", {})  # gone: an empty id drops it from state
+        body = jobs.read_confirmed(vertex, lambda: vertex.get_job(id_))
+        if body is None:
+            body = jobs.find_by_owner(vertex, id_, ownership.recorded_owner(props))
+        if body is None:
+            return ReadResult("", {})  # confirmed gone: an empty id drops it from state
+        job = wire.job_from_api(body)
         found = wire.inputs_from_job(job, ownership.RESERVED_LABELS)
         kept = {
             k: v
@@ -109,8 +118,7 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         }
         inputs = {"project": names.project_of(id_), "location": location, **kept, **found}
         inputs, _ = self.check_inputs({}, inputs, {})
-        outs = {**inputs, **wire.outputs_from_job(job, vertex.base_url, vertex.api_version)}
-        return ReadResult(id_, without_none(outs), inputs=without_none(inputs))
+        return ReadResult(id_, _outputs(vertex, inputs, job), inputs=without_none(inputs))
 
     # --- update ---
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -120,13 +128,13 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         partial create, see interrupts.py); the engine then updates it on the next `pulumi up`,
         and this resumes waiting on that same job: never a second one.
         """
-        from vertex_tuning import jobs, states
+        from vertex_tuning import jobs
 
-        if states.is_terminal(str(olds.get("state") or "")) or not olds.get("job_name"):
+        if not olds.get(UNFINISHED_KEY):
             return super().update(id_, olds, news)
         inputs = self.parsed(news)
         vertex = _vertex(settings_mod.resolve(self.config_get), inputs.location)
-        props = {**olds, **news}
+        props = {k: v for k, v in {**olds, **news}.items() if k != UNFINISHED_KEY}
         say(f"tuning job {inputs.tuned_model_display_name}: resuming the wait on {id_}")
         with _recorded_if_stopped(vertex, props):
             job = jobs.await_success(vertex, inputs, id_, emit=say)
@@ -141,6 +149,7 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         jobs.cancel_and_clean_up(
             vertex,
             id_,
+            owner=ownership.recorded_owner(props),
             on_delete=str(props.get("on_delete", "delete_endpoint")),
             model=str(props.get("tuned_model_name") or ""),
             endpoint=str(props.get("tuned_model_endpoint") or ""),
@@ -150,12 +159,12 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
 
 
 def auto_name(resource_key: str) -> str:
-    """The resource name plus a suffix derived from "<project>/<stack>/<name>", never random.
+    """The resource name plus a suffix derived from its URN, never random.
 
     A create interrupted before the engine recorded it comes back with no olds; the same name
     (so the same fingerprint) is what lets it adopt its running job instead of paying twice.
     """
-    name = resource_key.rsplit("/", 1)[-1] or "tuned-model"
+    name = resource_key.rsplit("::", 1)[-1].rsplit("/", 1)[-1] or "tuned-model"
     return f"{name[:119]}-{hashlib.sha256(resource_key.encode()).hexdigest()[:8]}"
 
 
@@ -182,7 +191,11 @@ def _data_check(
 def _outputs(vertex: Vertex, props: Mapping[str, Any], job: Any) -> dict[str, Any]:
     from vertex_tuning import wire
 
-    outs = {**props, **wire.outputs_from_job(job, vertex.base_url, vertex.api_version)}
+    outs = {
+        **props,
+        **wire.outputs_from_job(job, vertex.base_url, vertex.api_version),
+        "owner": job.labels.get(ownership.OWNER_LABEL, ""),
+    }
     return without_none(outs)
 
 
@@ -194,9 +207,8 @@ def _recorded_if_stopped(vertex: Vertex, props: Mapping[str, Any]) -> Iterator[N
     try:
         yield
     except errors.WaitStopped as stopped:
-        raise interrupts.PartialCreate(
-            stopped.job.name, _outputs(vertex, props, stopped.job), str(stopped)
-        ) from None
+        outputs = {**_outputs(vertex, props, stopped.job), UNFINISHED_KEY: True}
+        raise interrupts.PartialCreate(stopped.job.name, outputs, str(stopped)) from None
 
 
 def _vertex(settings: settings_mod.Settings, location: str) -> Vertex:
@@ -272,7 +284,12 @@ class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
             "max_poll_interval": max_poll_interval,
             "on_delete": on_delete,
             "validate_data": validate_data,
-            "resource_key": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}",
+            "resource_key": pulumi_compat.child_urn(
+                pulumi_compat.dynamic_type_token(TuningJob),
+                resource_name,
+                (opts or _NO_OPTS).parent,
+            ),
+            "stack_token": stack_identity.stack_token(),
         }
         super().__init__(
             TuningJobProvider(), resource_name, resource_props(inputs, TuningJobOutputs), opts

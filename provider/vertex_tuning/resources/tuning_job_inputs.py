@@ -65,8 +65,11 @@ class TuningJobInputs(Inputs):
     # Stream the gs:// datasets through the validator before submitting (not when adopting).
     validate_data: bool = True
 
-    # --- identity for adoption, set by the TuningJob class: "<project>/<stack>/<name>" ---
-    resource_key: Annotated[str, NOT_DIFFED] = ""
+    # --- who owns the job (ownership.py), set by the TuningJob class: never a change ---
+    # The resource's full URN (before 0.2: "<project>/<stack>/<name>").
+    resource_key: Annotated[str, NOT_DIFFED, StandIn("")] = ""
+    # The stack's StackIdentity token: unknown at the first preview of a stack.
+    stack_token: Annotated[str, NOT_DIFFED, StandIn("")] = ""
 
     @field_validator("validation_dataset_uri", mode="before")
     @classmethod
