@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource
@@ -160,19 +160,10 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
                 say(f"training dataset: deleted {uri}")
 
 
-def _hashed(handle: IO[bytes], digest: Any) -> Iterator[bytes]:
-    for line in handle:
-        digest.update(line)
-        yield line
-
-
 def _scan(path: str, *, max_issues: int) -> tuple[dataset.DatasetReport, str]:
     """One pass over the file: the validator's report and the SHA-256 of its bytes."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        report = dataset.validate_lines(
-            _hashed(handle, digest), source=path, purpose="training", max_issues=max_issues
-        )
+    report = dataset.validate_file(path, max_issues=max_issues, on_chunk=digest.update)
     return report, digest.hexdigest()
 
 
