@@ -27,9 +27,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 class JsonError(ValueError):
     """Not JSON: the parser's reason and the 1-based column where it stopped."""
 
-    def __init__(self, reason: str, column: int | None = None) -> None:
+    def __init__(self, reason: str, column: int | None = None, note: str = "") -> None:
         where = "" if column is None else f" (column {column})"
-        super().__init__(f"not valid JSON: {reason}{where}")
+        super().__init__(f"not valid JSON: {reason}{where}{note}")
 
 
 class _Keys(dict[str, Any]):
@@ -88,13 +88,25 @@ def parse(text: str) -> Any:
     try:
         value, end = _DECODER.raw_decode(text, _skip_space(text))
     except json.JSONDecodeError as exc:
-        raise JsonError(exc.msg, exc.pos + 1) from None
+        raise _located(exc, len(text)) from None
     except RecursionError:
         raise JsonError("nested too deeply") from None
     end = _skip_space(text, end)
     if end != len(text):
         raise JsonError("Extra data", end + 1)
     return value
+
+
+def _located(exc: json.JSONDecodeError, length: int) -> JsonError:
+    """The error at the column where the line breaks; a line that ends early says so."""
+    cut = "the line ends there: is it cut short?"
+    if exc.msg.startswith("Unterminated string"):
+        return JsonError(
+            "Unterminated string", length + 1, f"; it starts at column {exc.pos + 1} and {cut}"
+        )
+    if exc.pos >= length:
+        return JsonError(exc.msg, exc.pos + 1, f"; {cut}")
+    return JsonError(exc.msg, exc.pos + 1)
 
 
 def _skip_space(text: str, start: int = 0) -> int:

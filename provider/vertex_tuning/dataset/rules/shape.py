@@ -39,8 +39,12 @@ def check_message(value: Any, message: str, path: str, errs: Errors) -> None:
     for key, item in value.items():
         canon = names.get(key)
         if canon is None:
-            listed = ", ".join(kinds) if len(kinds) <= _LISTED else "see the v1 API reference"
-            errs.append((path, f"unknown field {show(key)} in {message}; expected {listed}"))
+            listed = (
+                f"expected {', '.join(kinds)}"
+                if len(kinds) <= _LISTED
+                else "see the v1 API reference for its fields"
+            )
+            errs.append((path, f"unknown field {show(key)} in {message}; {listed}"))
         elif canon in seen:
             errs.append((path, f"both {show(seen[canon])} and {show(key)} given; use one"))
         else:
