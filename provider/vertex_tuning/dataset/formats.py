@@ -9,15 +9,15 @@ bring instead, recognised so a report can name them and `vertex-tuning convert` 
 * Gemini (1.5 and later): ``{"systemInstruction"?, "contents": [{"role", "parts": [...]}]}``,
   which is what the service reads today.
 
-The mapping to Gemini is the same for both chat formats: system -> systemInstruction, assistant
-(or model) -> role "model", content -> parts[].text.
+The mapping to Gemini: system (or developer) -> systemInstruction, assistant -> role "model",
+content -> parts[].text; Gemini 1.0's user and model turns keep their roles.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-__all__ = ["CHAT_MAPPING", "ChatFormat", "chat_format", "chat_hint"]
+__all__ = ["MAPPINGS", "ChatFormat", "chat_format", "chat_hint"]
 
 ChatFormat = Literal["openai", "gemini-1.0"]
 
@@ -26,18 +26,19 @@ FORMAT_NAMES: dict[str, str] = {
     "openai": "the OpenAI chat format",
     "gemini-1.0": 'the Gemini 1.0 "messages" format',
 }
-CHAT_MAPPING = (
-    'Gemini tuning reads "contents" (system -> systemInstruction, assistant -> role "model", '
-    "content -> parts[].text)"
-)
+#: How each chat format maps to Gemini's, for messages.
+MAPPINGS: dict[str, str] = {
+    "openai": 'system -> systemInstruction, assistant -> role "model", content -> parts[].text',
+    "gemini-1.0": "system -> systemInstruction, content -> parts[].text",
+}
 _OPENAI_ROLES = frozenset({"assistant", "developer", "tool", "function"})
 
 
 def chat_format(example: Any) -> ChatFormat | None:
-    """Which chat format an example is in, by its roles; None when it has no "messages" list.
+    """Which chat format an example is in, by its roles; None when it cannot tell.
 
     "assistant" (or another OpenAI-only role) means OpenAI, "model" means Gemini 1.0; with only
-    system and user turns the two cannot be told apart and OpenAI, the commoner, is assumed.
+    system and user turns, or no "messages" list, the two cannot be told apart.
     """
     if not isinstance(example, dict):
         return None
@@ -50,11 +51,16 @@ def chat_format(example: Any) -> ChatFormat | None:
         return "openai"
     if "model" in roles:
         return "gemini-1.0"
-    return "openai"
+    return None
 
 
 def chat_hint(example: Any) -> str:
-    """The hint for an unknown "messages" field: the format's name, the mapping, the fix."""
-    found = chat_format(example)
-    name = FORMAT_NAMES[found] if found else 'a chat "messages" format'
-    return f" ({name}; {CHAT_MAPPING}; `vertex-tuning convert` rewrites the file)"
+    """The hint for an unknown "messages" field: the format's name, the mapping, the fix.
+
+    When the roles cannot tell, OpenAI's, the commoner format, is named.
+    """
+    found = chat_format(example) or "openai"
+    return (
+        f' ({FORMAT_NAMES[found]}; Gemini tuning reads "contents": {MAPPINGS[found]}; '
+        "`vertex-tuning convert` rewrites the file)"
+    )

@@ -24,6 +24,7 @@ _TOP_FIELDS = spellings("contents", "systemInstruction", "tools")
 _HINTS = {
     "content": ' (did you mean "contents"?)',
     "system": ' (did you mean "systemInstruction"?)',
+    "completions": " (preference tuning data: validate it as such, `--method preference`)",
 }
 
 
