@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -19,8 +20,7 @@ if TYPE_CHECKING:
 
 def _safe_output() -> None:
     """Reports quote the data, whatever it holds: never fail to print them."""
-    for name in ("stdout", "stderr"):
-        stream = click.get_text_stream(name)
+    for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
 
