@@ -81,7 +81,10 @@ def _turn_edits(turn: dict[str, Any]) -> Iterator[Any]:
     yield {**turn, "parts": [*parts, {}]}
     yield {**turn, "parts": [*parts, "text"]}
     yield {**turn, "parts": [*parts, {"image": "x"}]}
-    yield {**turn, "parts": [*parts, {"file_data": {"mime_type": "image/png", "file_uri": "gs://b/o"}}]}
+    yield {
+        **turn,
+        "parts": [*parts, {"file_data": {"mime_type": "image/png", "file_uri": "gs://b/o"}}],
+    }
     yield {**turn, "parts": [*parts, {"fileData": {"mimeType": "png", "fileUri": "gs://b/o"}}]}
     yield {**turn, "parts": [*parts, {"fileData": {"mimeType": "image/png", "fileUri": "/o.png"}}]}
     yield {**turn, "parts": [*parts, {"inlineData": {"mimeType": "image/png", "data": "iVBO"}}]}
@@ -160,3 +163,62 @@ def test_thousands_of_mutated_examples_keep_their_verdicts() -> None:
     ]
     assert not changed, changed[:3]
     assert sum(v["ok"] for v in verdicts) > 200, "the mutations must include valid examples"
+
+
+def strict_verdict(line: str, method: str) -> tuple[bool, tuple[int, int, int, bool]]:
+    """The strict path's verdict and counts for one line (what the fast path must match)."""
+    from vertex_tuning.dataset import decode
+    from vertex_tuning.dataset.rules import CHECKS
+
+    errs: list[tuple[str, str]] = []
+    try:
+        example = decode.parse(line)
+    except decode.JsonError:
+        return False, (0, 0, 0, False)
+    decode.findings(example, errs)
+    turns, system = CHECKS[method](example, errs)
+    return not errs, (turns.chars, turns.users, turns.models, system)
+
+
+def preference_lines() -> list[str]:
+    """Preference variations: the corpus's preference files and edits of their examples."""
+    lines = []
+    for path in sorted((DATA / "preference").glob("*.jsonl")):
+        for raw in path.read_text().splitlines():
+            lines.append(raw)
+            example = json.loads(raw)
+            for edit in _edits(example):
+                lines.append(json.dumps(edit))
+                if isinstance(edit, dict) and isinstance(edit.get("completions"), list):
+                    pairs = edit["completions"]
+                    lines.append(json.dumps({**edit, "completions": pairs[::-1]}))
+                    lines.append(json.dumps({**edit, "completions": pairs[:1] * 2}))
+    return lines
+
+
+@pytest.mark.parametrize("method", ["supervised", "preference"])
+def test_the_fast_path_passes_only_what_the_strict_path_passes_with_the_same_counts(
+    method: str,
+) -> None:
+    from vertex_tuning.dataset import typed
+
+    fast = typed.supervised if method == "supervised" else typed.preference
+    lines = mutated_lines() + preference_lines()
+    # Repeated keys that a decoder keeps quiet about (the last value wins): in the hot fields,
+    # and with escaped quotes and backslashes around so the quote count must be exact.
+    repeated = [
+        line.replace('"role": "user"', '"role": "model", "role": "user"', 1).replace(
+            '"text": "', '"text": "\\"\\\\", "text": "', 1
+        )
+        for line in lines
+        if '"role": "user"' in line
+    ]
+    assert all(fast(line.encode()) is None for line in repeated)
+    lines += [line.replace('"text": "', '"text": "say \\"hi\\" \\\\', 1) for line in lines]
+    passed = 0
+    for line in lines:
+        counts = fast(line.encode())
+        if counts is not None:
+            passed += 1
+            assert strict_verdict(line, method) == (True, counts), line
+    assert passed > 100

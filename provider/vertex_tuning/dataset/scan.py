@@ -276,7 +276,7 @@ class _Scan:
                 None,
                 "",
                 f"{self.bytes:,} bytes, over the maximum file size of {limits.file_bytes:,} "
-                "bytes (1 GB) for a JSONL dataset",
+                "bytes for a JSONL dataset",
             )
         limit, why = _example_limit(purpose, self.multimodal, limits)
         if self.examples > limit:
