@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from test_dataset_strict import assert_only_line_3
 from vertex_tuning.dataset import format_report, validate_file, validate_lines
 
 PREFERENCE = Path(__file__).parent / "data" / "preference"
@@ -29,13 +30,9 @@ BROKEN = [
 def test_each_broken_preference_file_reports_its_line_and_field(
     name: str, path: str, fragment: str
 ) -> None:
-    report = validate_file(PREFERENCE / f"{name}.jsonl", method="preference")
-
-    assert not report.ok
-    assert {e.line for e in report.errors} == {3}
-    assert any(e.path == path and fragment in e.message for e in report.errors), [
-        str(e) for e in report.errors
-    ]
+    assert_only_line_3(
+        validate_file(PREFERENCE / f"{name}.jsonl", method="preference"), path, fragment
+    )
 
 
 def test_every_preference_file_has_a_case() -> None:

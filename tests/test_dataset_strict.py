@@ -19,6 +19,7 @@ from test_dataset_verdicts import mutated_lines
 from vertex_tuning.dataset import (
     DEFAULT_LIMITS,
     MAX_TOKENS_PER_EXAMPLE,
+    DatasetReport,
     Limits,
     NotRegularFile,
     format_report,
@@ -27,6 +28,16 @@ from vertex_tuning.dataset import (
 )
 
 STRICT = Path(__file__).parent / "data" / "strict"
+
+
+def assert_only_line_3(report: DatasetReport, path: str, fragment: str) -> None:
+    """The corpus convention: the broken example is line 3, and only it has errors."""
+    errors = [str(e) for e in report.errors]
+    assert not report.ok
+    assert {e.line for e in report.errors} == {3}, errors
+    assert any(e.path == path and fragment in e.message for e in report.errors), errors
+
+
 TURN = '{"role": "model", "parts": [{"text": "Hello!"}]}'
 
 # One file per rule, the broken example on line 3: (file, path, a fragment of the message).
@@ -60,11 +71,7 @@ def test_data_the_service_rejects_is_rejected_at_its_line_and_field(
 ) -> None:
     report = validate_file(STRICT / f"{name}.jsonl")
 
-    assert not report.ok
-    assert {e.line for e in report.errors} == {3}, [str(e) for e in report.errors]
-    assert any(e.path == path and fragment in e.message for e in report.errors), [
-        str(e) for e in report.errors
-    ]
+    assert_only_line_3(report, path, fragment)
     assert report.stats.valid_examples == 3
 
 
@@ -95,39 +102,25 @@ def test_a_str_line_holding_a_raw_lone_surrogate_is_reported() -> None:
     ]
 
 
+def with_inline_data(data: str) -> str:
+    """An example whose user turn is one inlineData part holding `data`."""
+    media = {"inlineData": {"mimeType": "image/png", "data": data}}
+    return json.dumps({"contents": [{"role": "user", "parts": [media]}, json.loads(TURN)]})
+
+
 @pytest.mark.parametrize(
     "data",
     ["abcde", "ab=c", "a", "iVBORw0KG", "iVBO Rw0K", "====", "iVBORw0KGgo==="],
 )
 def test_inline_data_must_be_base64_the_service_can_decode(data: str) -> None:
-    line = json.dumps(
-        {
-            "contents": [
-                {
-                    "role": "user",
-                    "parts": [{"inlineData": {"mimeType": "image/png", "data": data}}],
-                },
-                json.loads(TURN),
-            ]
-        }
-    )
+    line = with_inline_data(data)
     report = validate_lines([line])
     assert [e.path for e in report.errors] == ["contents[0].parts[0].inlineData.data"]
 
 
 @pytest.mark.parametrize("data", ["iVBORw0KGgo=", "iVBORw0KGgo", "iVBO", "ab-_", "aGk"])
 def test_standard_and_url_safe_base64_padded_or_not_are_accepted(data: str) -> None:
-    line = json.dumps(
-        {
-            "contents": [
-                {
-                    "role": "user",
-                    "parts": [{"inlineData": {"mimeType": "image/png", "data": data}}],
-                },
-                json.loads(TURN),
-            ]
-        }
-    )
+    line = with_inline_data(data)
     assert validate_lines([line]).ok
 
 
@@ -366,7 +359,7 @@ def test_the_tool_shapes_are_the_emulators_schema_plus_the_live_apis_extras() ->
         messages[name] = {}
         for field in message.fields:  # type: ignore[attr-defined]
             spec = kind(field)
-            repeated = field.label == F.LABEL_REPEATED and not spec.startswith("{")
+            repeated = field.is_repeated and not spec.startswith("{")
             messages[name][field.json_name] = f"[{spec}]" if repeated else spec
 
     for root in ("VideoMetadata", "Tool", "FunctionCall", "FunctionResponse"):

@@ -91,27 +91,11 @@ def supervised(line: bytes) -> Counts | None:
     turns = len(contents)
     if not turns or turns & 1:  # user/model pairs: starts with user, ends with model
         return None
-    role = "user"
-    for turn in contents:  # inlined _turns(): this loop is most of the fast path's Python
-        if turn.role != role:
-            return None
-        role = "model" if role == "user" else "user"
-        parts = turn.parts
-        if len(parts) == 1:
-            text = parts[0].text
-            if not text or text.isspace():
-                return None
-            chars += len(text)
-            strings += 5  # "role", its value, "parts", "text", its value
-            continue
-        if not parts:
-            return None
-        for part in parts:
-            text = part.text
-            if not text or text.isspace():
-                return None
-            chars += len(text)
-        strings += 3 + 2 * len(parts)
+    found = _turns(contents)
+    if found is None:
+        return None
+    chars += found[0]
+    strings += found[1]
     if line.count(b'"') != 2 * strings and not _same_strings(line, strings):
         return None
     return chars, turns >> 1, turns >> 1, system
@@ -187,6 +171,13 @@ def _turns(
         if turn.role != roles[index & 1]:
             return None
         parts = turn.parts
+        if len(parts) == 1:  # the common turn
+            text = parts[0].text
+            if not text or text.isspace():
+                return None
+            chars += len(text)
+            strings += 5  # "role", its value, "parts", "text", its value
+            continue
         if not parts:
             return None
         for part in parts:

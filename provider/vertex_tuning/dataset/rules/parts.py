@@ -92,11 +92,8 @@ def _check_part(part: Any, ppath: str, errs: Errors, text_only: str) -> tuple[in
         else:
             return len(item), False
         return 0, False
-    if canon == "fileData":
-        _check_file_data(item, kpath, errs)
-        return 0, True
-    if canon == "inlineData":
-        _check_inline_data(item, kpath, errs)
+    if canon in _MEDIA_KINDS:
+        _check_media(canon, item, kpath, errs)
         return 0, True
     _check_function(item, kpath, errs, response=canon == "functionResponse")
     return 0, False
@@ -107,51 +104,45 @@ def _check_mime(value: Any, path: str, errs: Errors) -> None:
         errs.append((path, f'must be a MIME type such as "image/png", got {show(value)}'))
 
 
-def _check_file_data(value: Any, path: str, errs: Errors) -> None:
+def _gcs_uri_problem(uri: Any) -> str | None:
+    if isinstance(uri, str) and _GCS_URI.fullmatch(uri):
+        return None
+    return f"must be a Cloud Storage URI gs://bucket/object, got {show(uri)}"
+
+
+def _base64_problem(data: Any) -> str | None:
+    if isinstance(data, str) and data and BASE64.fullmatch(data):
+        return None
+    return (
+        "must be non-empty base64-encoded bytes (A-Z, a-z, 0-9, +/ or -_, in groups of four "
+        "with = padding)"
+    )
+
+
+#: The two media parts: (their fields, the field beside mimeType, what it holds, its check).
+_MEDIA = {
+    "fileData": (_FILE_DATA_FIELDS, "fileUri", "a gs://bucket/object URI", _gcs_uri_problem),
+    "inlineData": (_INLINE_DATA_FIELDS, "data", "base64-encoded bytes", _base64_problem),
+}
+
+
+def _check_media(media: str, value: Any, path: str, errs: Errors) -> None:
+    known, name, holds, problem = _MEDIA[media]
     if not isinstance(value, dict):
-        errs.append((path, f"must be an object with mimeType and fileUri, got {kind(value)}"))
+        errs.append((path, f"must be an object with mimeType and {name}, got {kind(value)}"))
         return
-    found = fields(value, _FILE_DATA_FIELDS, path, errs, "mimeType, fileUri")
+    found = fields(value, known, path, errs, f"mimeType, {name}")
     if "mimeType" not in found:
         errs.append((join(path, "mimeType"), "required"))
     else:
         key, mime = found["mimeType"]
         _check_mime(mime, join(path, key), errs)
-    if "fileUri" not in found:
-        errs.append((join(path, "fileUri"), "required: a gs://bucket/object URI"))
+    if name not in found:
+        errs.append((join(path, name), f"required: {holds}"))
     else:
-        key, uri = found["fileUri"]
-        if not isinstance(uri, str) or not _GCS_URI.fullmatch(uri):
-            errs.append(
-                (
-                    join(path, key),
-                    f"must be a Cloud Storage URI gs://bucket/object, got {show(uri)}",
-                )
-            )
-
-
-def _check_inline_data(value: Any, path: str, errs: Errors) -> None:
-    if not isinstance(value, dict):
-        errs.append((path, f"must be an object with mimeType and data, got {kind(value)}"))
-        return
-    found = fields(value, _INLINE_DATA_FIELDS, path, errs, "mimeType, data")
-    if "mimeType" not in found:
-        errs.append((join(path, "mimeType"), "required"))
-    else:
-        key, mime = found["mimeType"]
-        _check_mime(mime, join(path, key), errs)
-    if "data" not in found:
-        errs.append((join(path, "data"), "required: base64-encoded bytes"))
-    else:
-        data = found["data"][1]
-        if not isinstance(data, str) or not data or not BASE64.fullmatch(data):
-            errs.append(
-                (
-                    join(path, "data"),
-                    "must be non-empty base64-encoded bytes (A-Z, a-z, 0-9, +/ or -_, in groups "
-                    "of four with = padding)",
-                )
-            )
+        key, item = found[name]
+        if (why := problem(item)) is not None:
+            errs.append((join(path, key), why))
 
 
 def _check_function(value: Any, path: str, errs: Errors, *, response: bool) -> None:
