@@ -368,3 +368,27 @@ def test_the_tool_shapes_are_the_emulators_schema_plus_the_live_apis_extras() ->
     assert enums == shapes.GAPIC_ENUMS
     for name, extras in shapes.LIVE_API_EXTRAS.items():
         assert not set(extras) & set(messages[name]), f"{name}: now in GAPIC, drop the extra"
+
+
+def test_training_dataset_preview_refuses_a_device_and_hashes_what_it_validated(
+    tmp_path: Path,
+) -> None:
+    # The provider's check reads the source through validate_file: /dev/zero is refused at
+    # once (it took the host past 3 GB), and the content hash covers every byte read.
+    import hashlib
+
+    from test_training_data import failures
+    from vertex_tuning.resources.training_dataset import _scan
+
+    assert failures(source="/dev/zero", bucket="some-bucket") == [
+        (
+            "source",
+            "reading /dev/zero: a character device, not a regular file; tuning data is read "
+            "from a JSONL file",
+        )
+    ]
+    data = (Path(__file__).parent / "data" / "good.jsonl").read_bytes()
+    path = tmp_path / "train.jsonl"
+    path.write_bytes(data)
+    report, digest = _scan(str(path), max_issues=10)
+    assert report.ok and digest == hashlib.sha256(data).hexdigest()
