@@ -15,6 +15,9 @@ of them alike. The candidates:
   orjson + rules       orjson.loads, then the rules over dicts
   json + rules         json.loads, then the rules (what the validator did before)
 
+The "+ rules" rows check less than vertex-tuning: no repeated keys, no duplicate digests, no
+stats; they show what each decoder leaves for Python to do.
+
 Then each size is validated once more in a fresh child, so its peak RSS (VmHWM) is that run's
 alone: it should stay flat apart from the 8-byte duplicate digests kept per example.
 """
