@@ -17,6 +17,7 @@ from vertex_tuning.dataset import (
     MAX_VALIDATION_EXAMPLES,
     MIN_RECOMMENDED_EXAMPLES,
     DatasetReport,
+    Limits,
     format_report,
     split_examples,
     validate_file,
@@ -230,13 +231,16 @@ def test_fewer_than_the_recommended_examples_is_a_warning_not_an_error() -> None
 
 
 def test_more_than_the_service_maximum_is_an_error() -> None:
-    # Streamed from a generator: one repeated line, never a list of a million strings.
-    report = validate_lines(itertools.repeat(example("Same?"), MAX_TRAINING_EXAMPLES + 1))
+    # Streamed from a generator: one repeated line, never a list of the examples. The limit is
+    # the caller's (a model's Limits); the documented default is 10M, too many for a unit test.
+    limits = Limits(training_examples=1_000_000)
+    report = validate_lines(itertools.repeat(example("Same?"), 1_000_001), limits=limits)
 
     assert not report.ok
     assert str(report.errors[0]) == (
         "dataset: 1,000,001 examples, over the maximum of 1,000,000 for a training dataset"
     )
+    assert MAX_TRAINING_EXAMPLES == 10_000_000  # "10M text-only examples" (2026-09-25 docs)
 
 
 def test_multimodal_and_validation_datasets_have_their_own_maximum() -> None:
@@ -484,7 +488,8 @@ def test_shipped_support_dataset_keeps_the_seed_answers() -> None:
 
 
 def test_importing_the_module_stays_cheap() -> None:
-    # It is imported at `pulumi preview` time: stdlib only (pydantic tolerated for the package).
+    # It is imported at `pulumi preview` time: stdlib and msgspec (the fast path, a few ms) only;
+    # pydantic tolerated for the package.
     code = (
         "import json, sys; before = set(sys.modules); import vertex_tuning.dataset; "
         "print(json.dumps(sorted({m.split('.')[0] for m in set(sys.modules) - before} "
@@ -493,5 +498,5 @@ def test_importing_the_module_stays_cheap() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    allowed = {"vertex_tuning", "pydantic", "pydantic_core", "typing_extensions"}
+    allowed = {"vertex_tuning", "msgspec", "pydantic", "pydantic_core", "typing_extensions"}
     assert set(json.loads(out)) <= allowed, out

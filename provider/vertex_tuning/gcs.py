@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, TypeVar
 
 from vertex_tuning import dataset
+from vertex_tuning.dataset.read import lines_of
 from vertex_tuning.errors import ApiError, DatasetInvalid, NotFound
 from vertex_tuning.retry import RetryPolicy
 from vertex_tuning.settings import Settings
@@ -127,17 +128,15 @@ def open_lines(storage: Any, uri: str) -> Iterator[Iterator[bytes]]:
 
 def _lines(first: bytes, handle: IO[bytes]) -> Iterator[bytes]:
     # BlobReader has no peek(), so iterating it reads one byte per call (ten times slower than
-    # the validator); split big chunks here instead.
-    rest = b""
-    chunk = first
-    while chunk:
-        lines = (rest + chunk).split(b"\n")
-        rest = lines.pop()
-        for line in lines:
-            yield line + b"\n"
-        chunk = handle.read(READ_CHUNK_BYTES)
-    if rest:
-        yield rest
+    # the validator); split big chunks here instead, each line cut at the validator's cap so an
+    # object with an endless line cannot fill memory.
+    def chunks() -> Iterator[bytes]:
+        chunk = first
+        while chunk:
+            yield chunk
+            chunk = handle.read(READ_CHUNK_BYTES)
+
+    return lines_of(chunks(), dataset.DEFAULT_LIMITS.line_bytes)
 
 
 def verify_datasets(

@@ -2,7 +2,7 @@
 
 The group, its global options and how every failure ends (one `error: ...` line and an exit
 code) live here; each subcommand family in its own module: jobs.py (list, get, cancel, wait),
-generate.py (ask a model), data.py (validate training data), and the emulator. Google and rich
+generate.py (ask a model), data.py (validate and convert training data), and the emulator. Google and rich
 are imported inside the commands that need them, so `--help` stays instant.
 """
 
@@ -129,6 +129,7 @@ def _register() -> None:
     main.add_command(jobs.jobs)
     main.add_command(generate.generate)
     main.add_command(data.validate)
+    main.add_command(data.convert)
 
 
 _register()

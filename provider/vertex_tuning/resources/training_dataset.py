@@ -10,13 +10,11 @@ unchanged file (even moved elsewhere) changes nothing. check and diff stay free 
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
-import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource
@@ -162,27 +160,13 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
                 say(f"training dataset: deleted {uri}")
 
 
-def _hashed(handle: IO[bytes], digest: Any) -> Iterator[bytes]:
-    for line in handle:
-        digest.update(line)
-        yield line
-
-
 def _scan(path: str, *, max_issues: int) -> tuple[dataset.DatasetReport, str]:
     """One pass over the file: the validator's report and the SHA-256 of its bytes.
 
     Only a regular file is read: a FIFO would hang the preview, /dev/zero fill its memory.
     """
     digest = hashlib.sha256()
-    # O_NONBLOCK: opening a FIFO with no writer returns at once, to be refused by fstat.
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise OSError(errno.EINVAL, "not a regular file (a JSONL file is needed)")
-    with os.fdopen(fd, "rb") as handle:
-        report = dataset.validate_lines(
-            _hashed(handle, digest), source=path, purpose="training", max_issues=max_issues
-        )
+    report = dataset.validate_file(path, max_issues=max_issues, on_chunk=digest.update)
     return report, digest.hexdigest()
 
 
