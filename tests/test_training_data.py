@@ -111,7 +111,7 @@ def test_check_shows_the_first_errors_and_counts_the_rest(tmp_path: Path) -> Non
         ({"validation_fraction": 0}, "validation_fraction", "greater than 0"),
         ({"validation_fraction": 0.6}, "validation_fraction", "less than or equal to 0.5"),
         ({"validation_fraction": 0.05}, "validation_fraction", "of 6 examples holds out none"),
-        ({"epochs": 3}, "epochs", "is not a TrainingDataset input (known: bucket, name"),
+        ({"epochs": 3}, "epochs", "is not a TrainingDataset input (known: base_model, bucket, method, name"),
     ],
 )
 def test_bad_inputs_fail_check_naming_the_field_and_rule(
@@ -130,7 +130,7 @@ def test_a_split_holding_out_more_than_the_validation_maximum_fails_check(
         (
             "validation_fraction",
             "0.2 of 30,000 examples holds out 6,000, over the maximum of 5,000 for a "
-            "validation dataset",
+            'validation dataset (the service\'s "Maximum validation dataset size")',
         )
     ]
 

@@ -45,7 +45,7 @@ def check(**changes: Any) -> tuple[dict[str, Any], list[Failure]]:
         ({"epoch_count": "ten"}, "epoch_count", "integer"),
         ({"learning_rate_multiplier": 0.05}, "learning_rate_multiplier", "0.1"),
         ({"learning_rate_multiplier": 2.5}, "learning_rate_multiplier", "2"),
-        ({"adapter_size": "HUGE"}, "adapter_size", "'ONE', 'TWO', 'FOUR', 'EIGHT' or 'SIXTEEN'"),
+        ({"adapter_size": "HUGE"}, "adapter_size", "'SIXTEEN' or 'THIRTY_TWO'"),
         ({"adapter_size": 3}, "adapter_size", "'ONE'"),
         (
             {"base_model": "gemini-2.5-pro", "adapter_size": 16},
@@ -172,3 +172,78 @@ def test_replacement_table_covers_the_spec_but_not_behaviour() -> None:
         not {"timeout", "poll_interval", "max_poll_interval", "on_delete"}
         & TuningJobInputs.replace_on_change()
     )
+
+
+def test_todays_models_tune_and_an_unknown_gemini_name_passes_with_a_dated_warning(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from vertex_tuning import catalog
+
+    for model in ("gemini-3.5-flash", "gemini-3.1-flash-lite", "gemini-2.5-pro"):
+        inputs, failures = check(base_model=model)
+        assert failures == [] and inputs["base_model"] == model
+    inputs, failures = check(base_model="gemini-3.6-flash-preview")
+    assert failures == [] and inputs["base_model"] == "gemini-3.6-flash-preview"
+    result = TuningJobProvider().check({}, {**VALID, **DEFAULTS, "base_model": "gemini-4-pro"})
+    assert result.failures == []
+    said = capsys.readouterr().out
+    assert "warning: 'gemini-4-pro' is not in vertex-tuning's model catalog" in said
+    assert catalog.CATALOG_DATE in said and "the service decides" in said
+
+
+@pytest.mark.parametrize(
+    ("changes", "prop", "fragment"),
+    [
+        ({"method": "preference", "base_model": "gemini-2.5-pro"}, "method", "not available"),
+        ({"method": "distillation"}, "method", "'supervised' or 'preference'"),
+        ({"beta": 0.1}, "beta", 'set method="preference"'),
+        ({"method": "preference", "beta": 0}, "beta", "greater than 0"),
+        ({"adapter_size": "THIRTY_TWO"}, "adapter_size", "not available for gemini-2.5-flash"),
+        ({"base_checkpoint_id": "2"}, "base_checkpoint_id", "only for continuous tuning"),
+        (
+            {
+                "method": "preference",
+                "evaluation_config": {"metrics": [{}], "output_uri_prefix": "gs://bkt/eval/"},
+            },
+            "evaluation_config",
+            "supervised tuning only",
+        ),
+        (
+            {"evaluation_config": {"metrics": [], "output_uri_prefix": "gs://bkt/eval/"}},
+            "evaluation_config",
+            "at least 1",
+        ),
+        (
+            {"evaluation_config": {"metrics": [{}], "output_uri_prefix": "/tmp"}},
+            "evaluation_config",
+            "gs://bucket/results/",
+        ),
+        ({"default_checkpoint_id": ""}, "default_checkpoint_id", "at least 1"),
+        (
+            {"training_dataset_uri": "projects/p/locations/l/models/1"},
+            "training_dataset_uri",
+            "gs://",
+        ),
+    ],
+)
+def test_todays_tuning_surface_is_checked_at_preview(
+    changes: dict[str, Any], prop: str, fragment: str
+) -> None:
+    _, failures = check(**changes)
+    assert [f.property for f in failures] == [prop], failures
+    assert fragment in failures[0].reason
+
+
+def test_preference_tuning_continuous_tuning_and_a_vertex_dataset_are_inputs() -> None:
+    inputs, failures = check(method="preference", beta=0.1, base_model="gemini-3.5-flash")
+    assert failures == [] and inputs["method"] == "preference" and inputs["beta"] == 0.1
+    tuned = "projects/p/locations/us-central1/models/7@1"
+    inputs, failures = check(base_model=tuned, base_checkpoint_id="2")
+    assert failures == [] and inputs["base_checkpoint_id"] == "2"
+    dataset = "projects/p/locations/us-central1/datasets/789"
+    inputs, failures = check(training_dataset_uri=dataset)
+    assert failures == [] and inputs["training_dataset_uri"] == dataset
+    assert {"method", "beta", "base_checkpoint_id", "evaluation_config"} <= (
+        TuningJobInputs.replace_on_change()
+    )
+    assert "default_checkpoint_id" not in TuningJobInputs.replace_on_change()  # a Model update

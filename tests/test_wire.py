@@ -57,6 +57,7 @@ def test_the_spec_read_back_from_the_job_it_created_is_the_same_spec() -> None:
     assert {k: expected[k] for k in found} == found
     assert set(found) == {
         "base_model",
+        "method",
         "training_dataset_uri",
         "validation_dataset_uri",
         "tuned_model_display_name",
@@ -86,7 +87,8 @@ def test_a_tuned_model_as_base_is_sent_as_pre_tuned_model_and_read_back() -> Non
 def test_outputs_name_the_endpoint_and_the_url_callers_post_to() -> None:
     job = wire.job_from_api(_succeeded(_request(_inputs())))
     outs = wire.outputs_from_job(job, "https://us-central1-aiplatform.googleapis.com")
-    assert set(outs) | {"owner"} == set(TuningJobOutputs.names())  # the provider adds the owner
+    # The provider adds what the job does not say: its owner, the checkpoint the model serves.
+    assert set(outs) | {"owner", "serving_checkpoint_id"} == set(TuningJobOutputs.names())
     assert outs["state"] == "JOB_STATE_SUCCEEDED"
     assert outs["job_name"] == NAME
     assert outs["tuned_model_endpoint_uri"] == (

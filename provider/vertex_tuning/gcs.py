@@ -144,6 +144,8 @@ def verify_datasets(
     uris: Sequence[tuple[str, dataset.Purpose]],
     *,
     emit: Callable[[str], None],
+    method: dataset.Method = "supervised",
+    limits: dataset.Limits = dataset.DEFAULT_LIMITS,
 ) -> None:
     """Stream each gs:// dataset through the validator; raise with the report if any fails."""
     for uri, purpose in uris:
@@ -151,7 +153,12 @@ def verify_datasets(
         try:
             with open_lines(storage, uri) as lines:
                 report = dataset.validate_lines(
-                    lines, source=uri, purpose=purpose, max_issues=REPORT_ISSUES
+                    lines,
+                    source=uri,
+                    purpose=purpose,
+                    max_issues=REPORT_ISSUES,
+                    method=method,
+                    limits=limits,
                 )
         except ApiError as exc:
             missing = isinstance(exc, NotFound)

@@ -222,6 +222,17 @@ def failure_hint(job: wire.Job) -> str:
     return "check the error above, the data quality, or try a lower learning_rate_multiplier"
 
 
+def serve_checkpoint(vertex: Vertex, model: str, checkpoint_id: str, *, emit: Emit) -> None:
+    """Make the tuned model serve `checkpoint_id`: a Model update, no retraining.
+
+    The versioned name (`.../models/ID@2`): each version of a continuously tuned model has
+    checkpoints of its own.
+    """
+    body, mask = wire.model_update(checkpoint_id)
+    vertex.update_model(model, body, update_mask=mask)
+    emit(f"tuned model {model}: serving checkpoint {checkpoint_id}")
+
+
 # --- cancel and clean up ---
 
 #: How many times delete tries to make a thing gone before it reports that it is not.

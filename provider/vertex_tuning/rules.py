@@ -132,6 +132,17 @@ def gcs_object_uri(value: str) -> str:
     return value
 
 
+def gcs_prefix_uri(value: str) -> str:
+    """`gs://bucket/prefix/`: where a service writes objects (a trailing "/" is fine)."""
+    if not value.startswith("gs://"):
+        raise ValueError(f"{value!r} must be a Cloud Storage prefix like gs://bucket/results/")
+    bucket, _, prefix = value[5:].partition("/")
+    problem = _bucket_problem(bucket) or (_object_problem(prefix.rstrip("/")) if prefix else "")
+    if problem:
+        raise ValueError(f"{value!r} is not a Cloud Storage prefix: {problem}")
+    return value
+
+
 def object_prefix(value: str) -> str:
     """A folder-like prefix for object names: no `.`/`..` segments, within the name limit."""
     stripped = value.strip("/")

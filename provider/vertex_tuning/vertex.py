@@ -84,6 +84,11 @@ class Vertex:
     def get_model(self, name: str) -> Json:
         return self._call("reading model", name, "GET", name)
 
+    def update_model(self, name: str, body: Json, *, update_mask: str) -> Json:
+        return self._call(
+            "updating model", name, "PATCH", name, body, params={"updateMask": update_mask}
+        )
+
     def get_endpoint(self, name: str) -> Json:
         return self._call("reading endpoint", name, "GET", name)
 

@@ -64,6 +64,16 @@ class JobError:
 
 
 @dataclass(frozen=True)
+class Checkpoint:
+    """One checkpoint a job exported, with the endpoint it is deployed to."""
+
+    checkpoint_id: str
+    epoch: int | None = None
+    step: int | None = None
+    endpoint: str = ""
+
+
+@dataclass(frozen=True)
 class Job:
     """A tuning job as the provider and CLI see it: plain values only."""
 
@@ -71,12 +81,19 @@ class Job:
     state: str
     display_name: str = ""
     base_model: str = ""
+    method: str = "supervised"
+    #: The service's detailed state (v1beta1 `tuningJobState`), e.g. TUNING_JOB_STATE_TUNING.
+    detailed_state: str = ""
     description: str = ""
     training_dataset_uri: str = ""
     validation_dataset_uri: str = ""
     epoch_count: int | None = None
     learning_rate_multiplier: float | None = None
     adapter_size: str | None = None
+    beta: float | None = None
+    export_last_checkpoint_only: bool | None = None
+    base_checkpoint_id: str = ""
+    evaluation_config: dict[str, Any] | None = None
     labels: dict[str, str] = field(default_factory=dict)
     service_account: str = ""
     kms_key_name: str = ""
@@ -86,9 +103,12 @@ class Job:
     update_time: str = ""
     tuned_model: str = ""
     tuned_endpoint: str = ""
+    checkpoints: tuple[Checkpoint, ...] = ()
     experiment: str = ""
     error: JobError | None = None
     data_stats: dict[str, Any] = field(default_factory=dict)
+    #: What evaluation during tuning returned: the runs (plain values) and the metrics' URI.
+    evaluation: dict[str, Any] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -96,6 +116,10 @@ class Job:
 
 
 # --- requests ----------------------------------------------------------------------------------
+
+
+#: The TuningJob field that holds each method's spec.
+SPEC_FIELDS = {"supervised": "supervisedTuningSpec", "preference": "preferenceOptimizationSpec"}
 
 
 def job_request(inputs: TuningJobInputs, labels: Mapping[str, str]) -> dict[str, Any]:
@@ -107,18 +131,33 @@ def job_request(inputs: TuningJobInputs, labels: Mapping[str, str]) -> dict[str,
         hyper["learningRateMultiplier"] = inputs.learning_rate_multiplier
     if inputs.adapter_size:
         hyper["adapterSize"] = f"ADAPTER_SIZE_{inputs.adapter_size}"
+    if inputs.beta is not None:
+        hyper["beta"] = inputs.beta
     spec: dict[str, Any] = {"trainingDatasetUri": inputs.training_dataset_uri}
     if inputs.validation_dataset_uri:
         spec["validationDatasetUri"] = inputs.validation_dataset_uri
     if hyper:
         spec["hyperParameters"] = hyper
+    if inputs.export_last_checkpoint_only is not None:
+        spec["exportLastCheckpointOnly"] = inputs.export_last_checkpoint_only
+    if inputs.evaluation_config is not None:
+        evaluation = inputs.evaluation_config
+        config: dict[str, Any] = {
+            "metrics": evaluation.metrics,
+            "outputConfig": {"gcsDestination": {"outputUriPrefix": evaluation.output_uri_prefix}},
+        }
+        if evaluation.autorater is not None:
+            config["autoraterConfig"] = evaluation.autorater
+        spec["evaluationConfig"] = config
     body: dict[str, Any] = {
         "tunedModelDisplayName": inputs.tuned_model_display_name,
         "labels": dict(labels),
-        "supervisedTuningSpec": spec,
+        SPEC_FIELDS[inputs.method]: spec,
     }
     if names.parse(inputs.base_model, names.MODELS) is not None:
         body["preTunedModel"] = {"tunedModelName": inputs.base_model}
+        if inputs.base_checkpoint_id:
+            body["preTunedModel"]["checkpointId"] = inputs.base_checkpoint_id
     else:
         body["baseModel"] = inputs.base_model
     if inputs.description:
@@ -155,7 +194,8 @@ def list_filter(raw: str | None, state: str | None, labels: Iterable[tuple[str, 
 
 def job_from_api(body: Mapping[str, Any]) -> Job:
     """Plain values from the API's TuningJob JSON."""
-    spec = body.get("supervisedTuningSpec") or {}
+    method = next((m for m, key in SPEC_FIELDS.items() if key in body), "supervised")
+    spec = body.get(SPEC_FIELDS[method]) or {}
     hyper = spec.get("hyperParameters") or {}
     size = str(hyper.get("adapterSize") or "")
     error = body.get("error") or {}
@@ -166,14 +206,26 @@ def job_from_api(body: Mapping[str, Any]) -> Job:
             message=str(error.get("message") or ""),
             details=list(error.get("details") or []),
         )
-    stats = (body.get("tuningDataStats") or {}).get("supervisedTuningDataStats") or {}
+    all_stats = body.get("tuningDataStats") or {}
+    stats = (
+        all_stats.get("supervisedTuningDataStats")
+        or all_stats.get("preferenceOptimizationDataStats")
+        or {}
+    )
     tuned = body.get("tunedModel") or {}
-    base = body.get("baseModel") or (body.get("preTunedModel") or {}).get("tunedModelName", "")
+    pre_tuned = body.get("preTunedModel") or {}
+    base = body.get("baseModel") or pre_tuned.get("tunedModelName", "")
+    evaluation = {
+        "runs": plain(body.get("evaluateDatasetRuns") or []),
+        "metrics_uri": str(body.get("gcsMetricsUri") or ""),
+    }
     return Job(
         name=str(body.get("name", "")),
         state=str(body.get("state") or "JOB_STATE_UNSPECIFIED"),
         display_name=str(body.get("tunedModelDisplayName", "")),
         base_model=str(base),
+        method=method,
+        detailed_state=str(body.get("tuningJobState") or ""),
         description=str(body.get("description", "")),
         training_dataset_uri=str(spec.get("trainingDatasetUri", "")),
         validation_dataset_uri=str(spec.get("validationDatasetUri", "")),
@@ -184,6 +236,10 @@ def job_from_api(body: Mapping[str, Any]) -> Job:
         adapter_size=size.removeprefix("ADAPTER_SIZE_")
         if size and size != "ADAPTER_SIZE_UNSPECIFIED"
         else None,
+        beta=float(hyper["beta"]) if hyper.get("beta") is not None else None,
+        export_last_checkpoint_only=spec.get("exportLastCheckpointOnly"),
+        base_checkpoint_id=str(pre_tuned.get("checkpointId") or ""),
+        evaluation_config=_evaluation_input(spec.get("evaluationConfig")),
         labels=dict(body.get("labels") or {}),
         service_account=str(body.get("serviceAccount", "")),
         kms_key_name=str((body.get("encryptionSpec") or {}).get("kmsKeyName", "")),
@@ -193,10 +249,47 @@ def job_from_api(body: Mapping[str, Any]) -> Job:
         update_time=str(body.get("updateTime", "")),
         tuned_model=str(tuned.get("model", "")),
         tuned_endpoint=str(tuned.get("endpoint", "")),
+        checkpoints=tuple(
+            Checkpoint(
+                checkpoint_id=str(c.get("checkpointId", "")),
+                epoch=int(c["epoch"]) if c.get("epoch") is not None else None,
+                step=int(c["step"]) if c.get("step") is not None else None,
+                endpoint=str(c.get("endpoint", "")),
+            )
+            for c in tuned.get("checkpoints") or []
+        ),
         experiment=str(body.get("experiment", "")),
         error=job_error,
         data_stats=plain(stats),
+        evaluation=evaluation if evaluation["runs"] or evaluation["metrics_uri"] else {},
     )
+
+
+def _evaluation_input(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The evaluation_config input that would have sent `config`."""
+    if not config:
+        return None
+    found: dict[str, Any] = {
+        "metrics": list(config.get("metrics") or []),
+        "output_uri_prefix": str(
+            ((config.get("outputConfig") or {}).get("gcsDestination") or {}).get(
+                "outputUriPrefix", ""
+            )
+        ),
+    }
+    if config.get("autoraterConfig"):
+        found["autorater"] = dict(config["autoraterConfig"])
+    return found
+
+
+def default_checkpoint(model: Mapping[str, Any]) -> str:
+    """The checkpoint a registry Model serves (its `defaultCheckpointId`), or ""."""
+    return str(model.get("defaultCheckpointId") or "")
+
+
+def model_update(default_checkpoint_id: str) -> tuple[dict[str, Any], str]:
+    """The UpdateModel body and update mask that move the tuned model to a checkpoint."""
+    return {"defaultCheckpointId": default_checkpoint_id}, "defaultCheckpointId"
 
 
 #: The int64 fields (JSON strings on the wire) of the messages read into outputs: tuning data
@@ -265,7 +358,8 @@ def operation_error(operation: Mapping[str, Any]) -> tuple[str, str] | None:
 
 
 def endpoint_uri(base_url: str, endpoint: str, api_version: str = "v1") -> str:
-    """The URL downstream callers POST generateContent requests to."""
+    """The URL downstream callers POST generateContent requests to (the GA v1 path: consumers
+    pin it, whatever version the provider manages jobs with)."""
     return f"{base_url}/{api_version}/{endpoint}:generateContent" if endpoint else ""
 
 
@@ -282,11 +376,23 @@ def outputs_from_job(job: Job, base_url: str, api_version: str = "v1") -> dict[s
         "state": job.state,
         "tuned_model_name": job.tuned_model,
         "tuned_model_endpoint": job.tuned_endpoint,
-        "tuned_model_endpoint_uri": endpoint_uri(base_url, job.tuned_endpoint, api_version),
+        "tuned_model_endpoint_uri": endpoint_uri(base_url, job.tuned_endpoint, "v1"),
         "tuning_data_stats": stats,
         "experiment": job.experiment,
         "create_time": job.create_time,
         "end_time": job.end_time,
+        "detailed_state": job.detailed_state,
+        "checkpoints": [
+            {
+                "checkpoint_id": c.checkpoint_id,
+                "epoch": c.epoch,
+                "step": c.step,
+                "endpoint": c.endpoint,
+                "endpoint_uri": endpoint_uri(base_url, c.endpoint, "v1"),
+            }
+            for c in job.checkpoints
+        ],
+        "evaluation": job.evaluation,
     }
 
 
@@ -298,6 +404,11 @@ def inputs_from_job(job: Job, reserved_labels: Iterable[str] = ()) -> dict[str, 
     hidden = set(reserved_labels)
     found: dict[str, Any] = {
         "base_model": job.base_model,
+        "method": job.method,
+        "beta": job.beta,
+        "export_last_checkpoint_only": job.export_last_checkpoint_only,
+        "base_checkpoint_id": job.base_checkpoint_id or None,
+        "evaluation_config": job.evaluation_config,
         "training_dataset_uri": job.training_dataset_uri,
         "validation_dataset_uri": job.validation_dataset_uri or None,
         "tuned_model_display_name": job.display_name,

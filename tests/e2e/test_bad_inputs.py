@@ -83,7 +83,7 @@ CASES = [
     Case("lr-high", "learning_rate_multiplier", 2.5, "less than or equal to 2"),
     Case("lr-word", "learning_rate_multiplier", "fast", "valid number"),
     Case("lr-bool", "learning_rate_multiplier", False, "not false"),
-    Case("adapter-unknown", "adapter_size", "HUGE", "'ONE', 'TWO', 'FOUR', 'EIGHT' or 'SIXTEEN'"),
+    Case("adapter-unknown", "adapter_size", "HUGE", "'SIXTEEN' or 'THIRTY_TWO'"),
     Case("adapter-number", "adapter_size", 3, "'SIXTEEN'"),
     Case(
         "adapter-not-for-model",

@@ -23,9 +23,7 @@ from vertex_tuning.dataset.limits import (
     MAX_TRAINING_EXAMPLES,
     MAX_VALIDATION_EXAMPLES,
     MIN_RECOMMENDED_EXAMPLES,
-    MODEL_LIMITS,
     Limits,
-    limits_for,
 )
 from vertex_tuning.dataset.read import NotRegularFile
 from vertex_tuning.dataset.report import (
@@ -49,7 +47,6 @@ __all__ = [
     "MAX_TRAINING_EXAMPLES",
     "MAX_VALIDATION_EXAMPLES",
     "MIN_RECOMMENDED_EXAMPLES",
-    "MODEL_LIMITS",
     "DatasetReport",
     "DatasetStats",
     "Issue",
@@ -59,7 +56,6 @@ __all__ = [
     "Purpose",
     "Severity",
     "format_report",
-    "limits_for",
     "split_examples",
     "validate_file",
     "validate_lines",

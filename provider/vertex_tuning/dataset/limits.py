@@ -10,8 +10,8 @@ dataset size: 10M text-only examples or 300K multimodal examples". The preferenc
 said 1M text-only examples. The seed guide's "maximum 10,000 examples" is not the service's rule
 for any of these models, so nothing here enforces it.
 
-The provider's model catalog supplies a model's Limits; MODEL_LIMITS holds the documented values
-until it does. Token counts here are estimates (characters / CHARS_PER_TOKEN): real counting is
+The provider's model catalog (catalog.py) gives each model its Limits; DEFAULT_LIMITS are the
+documented values they all share today. Token counts here are estimates (characters / CHARS_PER_TOKEN): real counting is
 the countTokens API's job.
 """
 
@@ -27,9 +27,7 @@ __all__ = [
     "MAX_TRAINING_EXAMPLES",
     "MAX_VALIDATION_EXAMPLES",
     "MIN_RECOMMENDED_EXAMPLES",
-    "MODEL_LIMITS",
     "Limits",
-    "limits_for",
 ]
 
 # Google: "For best results, we recommend that you start with 100 examples" (prepare page) and
@@ -75,24 +73,9 @@ class Limits:
 
 #: The documented limits of today's tunable Gemini models (see the module docstring).
 DEFAULT_LIMITS = Limits()
-MODEL_LIMITS: dict[str, Limits] = {
-    model: DEFAULT_LIMITS
-    for model in (
-        "gemini-3.5-flash",
-        "gemini-3.1-flash-lite",
-        "gemini-2.5-pro",
-        "gemini-2.5-flash",
-        "gemini-2.5-flash-lite",
-    )
-}
 
 # The default model's figures under their historic names (callers and tests use them).
 MAX_TOKENS_PER_EXAMPLE = DEFAULT_LIMITS.tokens_per_example
 MAX_TRAINING_EXAMPLES = DEFAULT_LIMITS.training_examples
 MAX_MULTIMODAL_TRAINING_EXAMPLES = DEFAULT_LIMITS.multimodal_training_examples
 MAX_VALIDATION_EXAMPLES = DEFAULT_LIMITS.validation_examples
-
-
-def limits_for(model: str) -> Limits:
-    """The documented limits of a base model; the defaults for a model not listed yet."""
-    return MODEL_LIMITS.get(model, DEFAULT_LIMITS)

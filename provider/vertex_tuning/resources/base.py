@@ -119,6 +119,8 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
     #: Skip re-checking when the raw inputs, defaults and release match the state's stamp. Off
     #: for resources whose check reads something outside the inputs (a local file).
     stamped: ClassVar[bool] = True
+    #: Outputs an in-place update may change; every other output is stable across one.
+    changed_in_place: ClassVar[frozenset[str]] = frozenset()
     #: Hints for inputs that are missing: where a value can come from.
     missing_hints: ClassVar[Mapping[str, str]] = {}
 
@@ -160,6 +162,9 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
         checked, failures = self.check_inputs(olds, raw, defaults, unknown)
         if failures:
             return CheckResult(news, [CheckFailure(f.property, f.reason) for f in failures])
+        if not unknown:
+            for note in self.notes(self.parsed(checked)):
+                say(f"warning: {note}")
         if stamp is not None:
             checked[STAMP_KEY] = stamp
         return CheckResult({**checked, **{k: raw[k] for k in unknown}}, [])
@@ -220,6 +225,10 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
         """Checks beyond one field's rule: data in a file, limits that depend on the model."""
         return []
 
+    def notes(self, inputs: InputsT) -> list[str]:
+        """Warnings about valid inputs (a model the catalog does not know yet), said at check."""
+        return []
+
     def parsed(self, props: Mapping[str, Any]) -> InputsT:
         """The typed inputs of checked properties (state, or what create and update get)."""
         known = self.inputs().model_fields
@@ -239,7 +248,9 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
             replaces=replaces,
             # An in-place update keeps every output (update below): tell the engine, so a
             # preview does not show downstream values as unknown.
-            stables=[] if replaces else list(self.outputs.names()),
+            stables=[]
+            if replaces
+            else [k for k in self.outputs.names() if k not in self.changed_in_place],
             delete_before_replace=self.delete_before_replace,
         )
 

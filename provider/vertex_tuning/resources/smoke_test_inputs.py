@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from vertex_tuning import models, names, rules
+from vertex_tuning import catalog, names, rules
 from vertex_tuning.resources.base import REPLACES, StandIn
 from vertex_tuning.resources.inputs import Inputs
 
@@ -76,7 +76,7 @@ class SmokeTestInputs(Inputs):
     @field_validator("base_model")
     @classmethod
     def _base_model(cls, value: str | None) -> str | None:
-        return models.normalize_base_model(value) if value else None
+        return catalog.normalize_base_model(value) if value else None
 
     @model_validator(mode="after")
     def _location_of_the_endpoint(self) -> SmokeTestInputs:

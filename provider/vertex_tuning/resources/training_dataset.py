@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource
 
-from vertex_tuning import dataset
+from vertex_tuning import catalog, dataset
 from vertex_tuning import settings as settings_mod
 from vertex_tuning.resources.base import (
     Failure,
@@ -89,12 +89,13 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
         source = values.get("source")
         if "source" in unknown or not isinstance(source, str):
             return values
+        rules = _Rules.of(values)
         try:
-            report, values["content_hash"] = _scan(source, max_issues=CHECK_ISSUES_KEPT)
+            report, values["content_hash"] = _scan(source, rules, max_issues=CHECK_ISSUES_KEPT)
         except OSError as exc:
             failures.append(Failure("source", f"reading {source}: {exc.strerror or exc}"))
         else:
-            failures += _data_failures(source, report, values.get("validation_fraction"))
+            failures += _data_failures(source, report, values.get("validation_fraction"), rules)
         return values
 
     def check_inputs(
@@ -114,7 +115,8 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
         from vertex_tuning import gcs
 
         inputs = self.parsed(props)
-        report, content_hash = _scan(inputs.source, max_issues=WARNINGS_KEPT)
+        rules = _Rules(inputs.method, catalog.limits(inputs.base_model or ""))
+        report, content_hash = _scan(inputs.source, rules, max_issues=WARNINGS_KEPT)
         if content_hash != inputs.content_hash:
             raise SourceChanged(
                 f"uploading training data ({inputs.source}): the file changed after it was "
@@ -160,17 +162,46 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
                 say(f"training dataset: deleted {uri}")
 
 
-def _scan(path: str, *, max_issues: int) -> tuple[dataset.DatasetReport, str]:
+@dataclass(frozen=True)
+class _Rules:
+    """What the data is held to: its format and its model's limits."""
+
+    method: catalog.Method
+    limits: dataset.Limits
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> _Rules:
+        """From raw inputs, before they are checked (a bad value is the model's to name)."""
+        method = values.get("method")
+        model = values.get("base_model")
+        return cls(
+            "preference" if method == "preference" else "supervised",
+            catalog.limits(model if isinstance(model, str) else ""),
+        )
+
+
+def _scan(
+    path: str, rules: _Rules | None = None, *, max_issues: int
+) -> tuple[dataset.DatasetReport, str]:
     """One pass over the file: the validator's report and the SHA-256 of its bytes.
 
     Only a regular file is read: a FIFO would hang the preview, /dev/zero fill its memory.
     """
     digest = hashlib.sha256()
-    report = dataset.validate_file(path, max_issues=max_issues, on_chunk=digest.update)
+    rules = rules or _Rules("supervised", dataset.DEFAULT_LIMITS)
+    report = dataset.validate_file(
+        path,
+        max_issues=max_issues,
+        method=rules.method,
+        limits=rules.limits,
+        on_chunk=digest.update,
+    )
     return report, digest.hexdigest()
 
 
-def _data_failures(path: str, report: dataset.DatasetReport, fraction: Any) -> list[Failure]:
+def _data_failures(
+    path: str, report: dataset.DatasetReport, fraction: Any, rules: _Rules
+) -> list[Failure]:
     """One failure per validator error (capped), then the split's own rules."""
     shown = report.errors[:CHECK_FAILURES_SHOWN]
     # Pulumi prefixes each with "property source value {path} has a problem: ".
@@ -194,12 +225,13 @@ def _data_failures(path: str, report: dataset.DatasetReport, fraction: Any) -> l
                 "add examples",
             )
         )
-    elif held_out > dataset.MAX_VALIDATION_EXAMPLES:
+    elif held_out > rules.limits.validation_examples:
         failures.append(
             Failure(
                 "validation_fraction",
                 f"{fraction} of {report.stats.examples:,} examples holds out {held_out:,}, over "
-                f"the maximum of {dataset.MAX_VALIDATION_EXAMPLES:,} for a validation dataset",
+                f"the maximum of {rules.limits.validation_examples:,} for a validation dataset "
+                '(the service\'s "Maximum validation dataset size")',
             )
         )
     return failures
@@ -252,8 +284,10 @@ class TrainingDataset(Resource, module="vertex-tuning", name="TrainingDataset"):
     a hash of the content, so `uri` changes exactly when the data does: pass it to a TuningJob and
     changed data trains a new model version. `validation_fraction` (0 < f <= 0.5; 0.1-0.2 is
     usual) holds out a deterministic share as `validation_uri` ("" without a split, which
-    TuningJob's validation_dataset_uri reads as none). Destroy deletes the objects
-    unless `retain_on_delete`; buckets are never created or deleted.
+    TuningJob's validation_dataset_uri reads as none). `base_model` holds the data to that
+    model's limits and `method="preference"` to the preference format, both at preview.
+    Destroy deletes the objects unless `retain_on_delete`; buckets are never created or
+    deleted.
     """
 
     uri: pulumi.Output[str]
@@ -280,6 +314,8 @@ class TrainingDataset(Resource, module="vertex-tuning", name="TrainingDataset"):
         validation_fraction: pulumi.Input[float] | None = None,
         retain_on_delete: pulumi.Input[bool] | None = None,
         project: pulumi.Input[str] | None = None,
+        base_model: pulumi.Input[str] | None = None,
+        method: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         settings_mod.refuse_plaintext_token()
@@ -296,6 +332,8 @@ class TrainingDataset(Resource, module="vertex-tuning", name="TrainingDataset"):
             "validation_fraction": validation_fraction,
             "retain_on_delete": retain_on_delete,
             "project": project,
+            "base_model": base_model,
+            "method": method,
             "content_hash": None,
         }
         super().__init__(

@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from vertex_tuning import rules
+from vertex_tuning import catalog, rules
 from vertex_tuning.resources.base import DERIVED, NOT_DIFFED, REPLACES, StandIn
 from vertex_tuning.resources.inputs import Inputs
 
@@ -26,11 +26,22 @@ class TrainingDatasetInputs(Inputs):
     validation_fraction: Annotated[rules.Number | None, Field(gt=0, le=0.5), REPLACES] = None
     content_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$"), REPLACES, DERIVED]
 
+    # --- which rules the data is held to: the same bytes, so no new objects ---
+    #: The model it will tune (its dataset limits apply at preview); default: today's limits.
+    base_model: rules.Text | None = None
+    #: The data's format: "supervised" examples or "preference" pairs.
+    method: catalog.Method = "supervised"
+
     # --- where to read and how to behave: no new objects ---
     # Where the file lives does not matter, only what it holds: moving it changes nothing.
     source: Annotated[str, Field(min_length=1), NOT_DIFFED, StandIn("unknown.jsonl")]
     retain_on_delete: bool = False
     project: rules.ProjectId | None = None
+
+    @field_validator("base_model")
+    @classmethod
+    def _base_model(cls, value: str | None) -> str | None:
+        return catalog.normalize_base_model(value) if value else None
 
     @property
     def version(self) -> str:

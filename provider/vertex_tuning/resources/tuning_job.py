@@ -25,6 +25,7 @@ from vertex_tuning.resources.base import (
     Failure,
     Outputs,
     TypedProvider,
+    differs,
     resource_props,
     say,
     without_none,
@@ -57,6 +58,14 @@ class TuningJobOutputs(Outputs):
     end_time: str = ""
     #: The owner label the job carries (ownership.py); "" for a job made outside Pulumi.
     owner: str = ""
+    #: The service's detailed state (v1beta1 only), e.g. TUNING_JOB_STATE_TUNING.
+    detailed_state: str = ""
+    #: Each exported checkpoint: checkpoint_id, epoch, step, endpoint, endpoint_uri.
+    checkpoints: list[dict[str, Any]] = field(default_factory=list)
+    #: The checkpoint the tuned model (and tuned_model_endpoint) serves.
+    serving_checkpoint_id: str = ""
+    #: Evaluation during tuning: the service's runs and the metrics' URI.
+    evaluation: dict[str, Any] = field(default_factory=dict)
 
 
 class TuningJobProvider(TypedProvider["TuningJobInputs"]):
@@ -65,6 +74,10 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
     inputs_model = "vertex_tuning.resources.tuning_job_inputs:TuningJobInputs"
     outputs = TuningJobOutputs
     kind = "TuningJob"
+    # A new default checkpoint moves the endpoint; nothing else changes in place.
+    changed_in_place = frozenset(
+        {"tuned_model_endpoint", "tuned_model_endpoint_uri", "serving_checkpoint_id"}
+    )
     missing_hints: ClassVar[Mapping[str, str]] = {
         "project": "set the `project` input, stack config `gcp:project`, or GOOGLE_CLOUD_PROJECT",
         "location": "set the `location` input, stack config `gcp:region`, or GOOGLE_CLOUD_LOCATION",
@@ -86,6 +99,9 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
             )
         return values
 
+    def notes(self, inputs: TuningJobInputs) -> list[str]:
+        return [inputs.model.warning] if inputs.model.warning else []
+
     # --- create ---
     def create(self, props: dict[str, Any]) -> CreateResult:
         from vertex_tuning import jobs
@@ -95,7 +111,7 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         vertex = _vertex(settings, inputs.location)
         with _recorded_if_stopped(vertex, props):
             job = jobs.tune(vertex, inputs, emit=say, check_data=_data_check(settings, inputs))
-        return CreateResult(job.name, _outputs(vertex, props, job))
+        return CreateResult(job.name, _serving(vertex, inputs, props, job))
 
     # --- read ---
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -128,17 +144,22 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         partial create, see interrupts.py); the engine then updates it on the next `pulumi up`,
         and this resumes waiting on that same job: never a second one.
         """
-        from vertex_tuning import jobs
+        from vertex_tuning import jobs, wire
 
-        if not olds.get(UNFINISHED_KEY):
+        unfinished = bool(olds.get(UNFINISHED_KEY))
+        moved = differs(olds.get("default_checkpoint_id"), news.get("default_checkpoint_id"))
+        if not unfinished and not moved:
             return super().update(id_, olds, news)
         inputs = self.parsed(news)
         vertex = _vertex(settings_mod.resolve(self.config_get), inputs.location)
         props = {k: v for k, v in {**olds, **news}.items() if k != UNFINISHED_KEY}
-        say(f"tuning job {inputs.tuned_model_display_name}: resuming the wait on {id_}")
-        with _recorded_if_stopped(vertex, props):
-            job = jobs.await_success(vertex, inputs, id_, emit=say)
-        return UpdateResult(_outputs(vertex, props, job))
+        if unfinished:
+            say(f"tuning job {inputs.tuned_model_display_name}: resuming the wait on {id_}")
+            with _recorded_if_stopped(vertex, props):
+                job = jobs.await_success(vertex, inputs, id_, emit=say)
+        else:
+            job = wire.job_from_api(vertex.get_job(id_))
+        return UpdateResult(_serving(vertex, inputs, props, job))
 
     # --- delete ---
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -176,25 +197,68 @@ def _data_check(
         return None
 
     def check() -> None:
-        from vertex_tuning import gcs
+        from vertex_tuning import catalog, gcs
 
-        uris: list[tuple[str, Purpose]] = [(inputs.training_dataset_uri, "training")]
-        if inputs.validation_dataset_uri:
-            uris.append((inputs.validation_dataset_uri, "validation"))
+        found: list[tuple[str | None, Purpose]] = [
+            (inputs.training_dataset_uri, "training"),
+            (inputs.validation_dataset_uri, "validation"),
+        ]
+        # A Vertex AI dataset is the service's to read: only Cloud Storage objects are checked.
+        uris = [(uri, purpose) for uri, purpose in found if uri and uri.startswith("gs://")]
         label = f"tuning job {inputs.tuned_model_display_name}"  # as its progress lines say
         storage = gcs.client(settings, inputs.project)
-        gcs.verify_datasets(storage, uris, emit=lambda line: say(f"{label}: {line}"))
+        gcs.verify_datasets(
+            storage,
+            uris,
+            emit=lambda line: say(f"{label}: {line}"),
+            method=inputs.method,
+            limits=catalog.limits(inputs.base_model),
+        )
 
     return check
 
 
-def _outputs(vertex: Vertex, props: Mapping[str, Any], job: Any) -> dict[str, Any]:
+def _serving(
+    vertex: Vertex, inputs: TuningJobInputs, props: Mapping[str, Any], job: Any
+) -> dict[str, Any]:
+    """Outputs once the tuned model serves the checkpoint `default_checkpoint_id` asks for.
+
+    Moving the default checkpoint is a Model update, not a new job: the job's endpoint then
+    follows it. Unset leaves the model's default (the last checkpoint) as it is. A checkpoint
+    the job did not export is the user's to fix: the job is recorded all the same (a partial
+    create), and the next `pulumi up` applies the fixed input.
+    """
+    from vertex_tuning import jobs, wire
+
+    serving = ""
+    if job.tuned_model and job.checkpoints:
+        serving = wire.default_checkpoint(vertex.get_model(job.tuned_model))
+        wanted = inputs.default_checkpoint_id
+        if wanted and wanted != serving:
+            exported = [c.checkpoint_id for c in job.checkpoints]
+            if wanted not in exported:
+                outputs = {**_outputs(vertex, props, job, serving), UNFINISHED_KEY: True}
+                raise interrupts.PartialCreate(
+                    job.name,
+                    outputs,
+                    f"default_checkpoint_id: {wanted!r} is not a checkpoint of {job.name} (it "
+                    f"exported {', '.join(exported)}); the tuned model keeps serving {serving!r}",
+                )
+            jobs.serve_checkpoint(vertex, job.tuned_model, wanted, emit=say)
+            job, serving = wire.job_from_api(vertex.get_job(job.name)), wanted
+    return _outputs(vertex, props, job, serving)
+
+
+def _outputs(
+    vertex: Vertex, props: Mapping[str, Any], job: Any, serving: str = ""
+) -> dict[str, Any]:
     from vertex_tuning import wire
 
     outs = {
         **props,
         **wire.outputs_from_job(job, vertex.base_url, vertex.api_version),
         "owner": job.labels.get(ownership.OWNER_LABEL, ""),
+        "serving_checkpoint_id": serving or props.get("serving_checkpoint_id") or "",
     }
     return without_none(outs)
 

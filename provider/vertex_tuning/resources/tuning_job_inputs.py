@@ -8,15 +8,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
-from vertex_tuning import models, ownership, rules
+from vertex_tuning import catalog, names, ownership, rules
 from vertex_tuning.resources.base import NOT_DIFFED, REPLACES, StandIn
 from vertex_tuning.resources.inputs import Inputs
 
 DEFAULT_TIMEOUT_SECONDS = 8 * 3600
 MAX_TIMEOUT_SECONDS = 7 * 24 * 3600
-_ADAPTER_BY_NUMBER = {1: "ONE", 2: "TWO", 4: "FOUR", 8: "EIGHT", 16: "SIXTEEN"}
+_ADAPTER_BY_NUMBER = {1: "ONE", 2: "TWO", 4: "FOUR", 8: "EIGHT", 16: "SIXTEEN", 32: "THIRTY_TWO"}
 
 
 def _adapter_size(value: Any) -> Any:
@@ -29,8 +37,31 @@ def _adapter_size(value: Any) -> Any:
         name = value.strip().upper().removeprefix("ADAPTER_SIZE_")
         if name.isascii() and name.isdigit():
             return _ADAPTER_BY_NUMBER.get(int(name), value)
-        return name if name in models.ADAPTER_SIZES else value
+        return name if name in catalog.ADAPTER_SIZES else value
     return value
+
+
+def training_data(value: str) -> str:
+    """A Cloud Storage JSONL object, or a Vertex AI dataset (the service takes either)."""
+    if names.parse(value, names.DATASETS) is not None:
+        return value
+    return rules.gcs_object_uri(value)
+
+
+TrainingData = Annotated[str, AfterValidator(training_data)]
+
+
+class EvaluationConfig(BaseModel):
+    """Evaluation during tuning (the service's `evaluationConfig`): metrics, where results go."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: The service's Metric objects, as its REST reference spells them.
+    metrics: Annotated[list[dict[str, Any]], Field(min_length=1)]
+    #: gs://bucket/prefix/ the per-example results and metrics are written under.
+    output_uri_prefix: Annotated[str, AfterValidator(rules.gcs_prefix_uri)]
+    #: The service's AutoraterConfig (autorater model, sampling count, ...), if any.
+    autorater: dict[str, Any] | None = None
 
 
 class TuningJobInputs(Inputs):
@@ -38,24 +69,39 @@ class TuningJobInputs(Inputs):
 
     # --- the training spec: a change means a new job (and a new model version) ---
     base_model: Annotated[str, REPLACES, StandIn("gemini-2.5-flash")]
+    #: "supervised" fine-tuning, or "preference" tuning (the service's preferenceOptimizationSpec).
+    method: Annotated[catalog.Method, REPLACES] = "supervised"
     training_dataset_uri: Annotated[
-        rules.GcsObjectUri, REPLACES, StandIn("gs://unknown-bucket/unknown.jsonl")
+        TrainingData, REPLACES, StandIn("gs://unknown-bucket/unknown.jsonl")
     ]
-    validation_dataset_uri: Annotated[rules.GcsObjectUri | None, REPLACES] = None
+    validation_dataset_uri: Annotated[TrainingData | None, REPLACES] = None
     tuned_model_display_name: Annotated[rules.DisplayName, REPLACES, StandIn("unknown")]
     description: Annotated[rules.Text | None, Field(max_length=2048), REPLACES] = None
     epoch_count: Annotated[rules.Count | None, Field(ge=1, le=100), REPLACES] = None
     learning_rate_multiplier: Annotated[rules.Number | None, Field(ge=0.1, le=2.0), REPLACES] = None
     adapter_size: Annotated[
-        Literal["ONE", "TWO", "FOUR", "EIGHT", "SIXTEEN"] | None,
+        Literal["ONE", "TWO", "FOUR", "EIGHT", "SIXTEEN", "THIRTY_TWO"] | None,
         BeforeValidator(_adapter_size),
         REPLACES,
     ] = None
+    #: Preference tuning's beta: lower moves further toward the preferred answers (Google
+    #: recommends 0.01-0.5; 0 stops learning).
+    beta: Annotated[rules.Number | None, Field(gt=0, le=1), REPLACES] = None
+    #: Keep only the final checkpoint (default: one about every epoch, each with an endpoint).
+    export_last_checkpoint_only: Annotated[bool | None, REPLACES] = None
+    #: Continuous tuning from a tuned base_model: the checkpoint to start from (default: its
+    #: default checkpoint).
+    base_checkpoint_id: Annotated[rules.Text | None, Field(min_length=1), REPLACES] = None
+    evaluation_config: Annotated[EvaluationConfig | None, REPLACES] = None
     labels: Annotated[dict[str, str], REPLACES] = Field(default_factory=dict)
     project: Annotated[rules.ProjectId, REPLACES, StandIn("unknown-project")]
     location: Annotated[rules.Location, REPLACES, StandIn("us-central1")]
     service_account: Annotated[rules.ServiceAccount | None, REPLACES] = None
     kms_key_name: Annotated[rules.KmsKeyName | None, REPLACES] = None
+
+    # --- the tuned model, changed in place by a Model update (no retraining) ---
+    #: The checkpoint the tuned model (and `tuned_model_endpoint`) serves; default: the last.
+    default_checkpoint_id: Annotated[rules.Text | None, Field(min_length=1)] = None
 
     # --- how the provider behaves: changes update in place, with no API call ---
     timeout: Annotated[rules.Seconds, Field(ge=1, le=MAX_TIMEOUT_SECONDS)] = DEFAULT_TIMEOUT_SECONDS
@@ -81,23 +127,41 @@ class TuningJobInputs(Inputs):
     @field_validator("base_model")
     @classmethod
     def _base_model(cls, value: str) -> str:
-        return models.normalize_base_model(value)
+        return catalog.normalize_base_model(value)
 
     @field_validator("labels")
     @classmethod
     def _labels(cls, labels: dict[str, str]) -> dict[str, str]:
         return rules.label_map(labels, reserved=ownership.RESERVED_LABELS)
 
+    @property
+    def model(self) -> catalog.BaseModel:
+        return catalog.base_model(self.base_model)
+
     @model_validator(mode="after")
-    def _adapter_allowed(self) -> TuningJobInputs:
-        if self.adapter_size and not models.is_tuned_model(self.base_model):
-            allowed = models.TUNABLE_MODELS[self.base_model]
-            if self.adapter_size not in allowed:
-                sizes = ", ".join(s for s in models.ADAPTER_SIZES if s in allowed)
-                raise ValueError(
-                    f"adapter_size: {self.adapter_size} is not available for {self.base_model} "
-                    f"(allowed: {sizes})"
-                )
+    def _fits_the_model(self) -> TuningJobInputs:
+        known = self.model.known
+        if known is not None and self.adapter_size and self.adapter_size not in known.adapter_sizes:
+            sizes = ", ".join(s for s in catalog.ADAPTER_SIZES if s in known.adapter_sizes)
+            raise ValueError(
+                f"adapter_size: {self.adapter_size} is not available for {self.base_model} "
+                f"(allowed: {sizes})"
+            )
+        if known is not None and self.method not in known.methods:
+            methods = ", ".join(sorted(known.methods))
+            raise ValueError(
+                f"method: {self.method} tuning is not available for {self.base_model} "
+                f"(available: {methods}; catalog of {catalog.CATALOG_DATE})"
+            )
+        if self.beta is not None and self.method != "preference":
+            raise ValueError('beta: is a preference-tuning hyperparameter; set method="preference"')
+        if self.evaluation_config is not None and self.method != "supervised":
+            raise ValueError("evaluation_config: the service evaluates supervised tuning only")
+        if self.base_checkpoint_id is not None and not self.model.tuned:
+            raise ValueError(
+                "base_checkpoint_id: only for continuous tuning, when base_model names a tuned "
+                "model (projects/P/locations/L/models/ID)"
+            )
         if self.max_poll_interval < self.poll_interval:
             raise ValueError("max_poll_interval: must be at least poll_interval")
         return self
