@@ -88,7 +88,8 @@ def test_outputs_name_the_endpoint_and_the_url_callers_post_to() -> None:
     job = wire.job_from_api(_succeeded(_request(_inputs())))
     outs = wire.outputs_from_job(job, "https://us-central1-aiplatform.googleapis.com")
     # The provider adds what the job does not say: its owner, the checkpoint the model serves.
-    assert set(outs) | {"owner", "serving_checkpoint_id"} == set(TuningJobOutputs.names())
+    provider_adds = {"owner", "serving_checkpoint_id", "drift", "repair"}
+    assert set(outs) | provider_adds == set(TuningJobOutputs.names())
     assert outs["state"] == "JOB_STATE_SUCCEEDED"
     assert outs["job_name"] == NAME
     assert outs["tuned_model_endpoint_uri"] == (

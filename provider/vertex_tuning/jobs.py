@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from vertex_tuning import interrupts, names, ownership, states, wire
@@ -231,6 +232,72 @@ def serve_checkpoint(vertex: Vertex, model: str, checkpoint_id: str, *, emit: Em
     body, mask = wire.model_update(checkpoint_id)
     vertex.update_model(model, body, update_mask=mask)
     emit(f"tuned model {model}: serving checkpoint {checkpoint_id}")
+
+
+# --- status of what a job made, and its repair ---
+
+
+@dataclass(frozen=True)
+class Serving:
+    """What a consumer of a succeeded job would find: the tuned model, and an endpoint that
+    serves it ("" when none does)."""
+
+    model: bool
+    endpoint: str
+
+    def gone(self, job: wire.Job) -> str:
+        """What is missing, in words ("" when nothing is)."""
+        if not self.model:
+            return f"the tuned model {job.tuned_model} is gone"
+        if not self.endpoint:
+            return f"the endpoint {job.tuned_endpoint} is gone and no other serves the model"
+        return ""
+
+
+def serving(vertex: Vertex, job: wire.Job) -> Serving:
+    """Read (confirmed, never one answer) whether the model and an endpoint of it still exist.
+
+    The job's own endpoint first; after a repair the model is deployed elsewhere, which the
+    Model's deployedModels tell.
+    """
+    if not job.tuned_model:
+        return Serving(False, "")
+    model = read_confirmed(vertex, functools.partial(vertex.get_model, job.tuned_model))
+    if model is None:
+        return Serving(False, "")
+    candidates = dict.fromkeys([job.tuned_endpoint, *wire.deployed_endpoints(model)])
+    for endpoint in candidates:
+        live = functools.partial(vertex.get_endpoint, endpoint)
+        if endpoint and read_confirmed(vertex, live) is not None:
+            return Serving(True, endpoint)
+    return Serving(True, "")
+
+
+def redeploy(
+    vertex: Vertex, job: wire.Job, checkpoint_id: str, *, timeout: float, emit: Emit
+) -> str:
+    """Deploy the tuned model to a new endpoint (no retraining); the endpoint's name.
+
+    The repair for an endpoint deleted outside Pulumi: the Model Registry's own deploy
+    (endpoints.create, then endpoints.deployModel with the checkpoint it served), with the
+    job's labels so the endpoint is this resource's.
+    """
+    found = names.parse(job.name, names.TUNING_JOBS)
+    assert found is not None
+    created = finish_operation(
+        vertex,
+        lambda: vertex.create_endpoint(
+            found.parent, wire.endpoint_request(job.display_name, job.labels)
+        ),
+        timeout=timeout,
+    )
+    endpoint = str(wire.operation_result(created or {}).get("name") or "")
+    if not endpoint:
+        raise ApiError("creating endpoint", job.display_name, "INTERNAL", "no endpoint returned")
+    body = wire.deploy_request(job.tuned_model, job.display_name, checkpoint_id)
+    finish_operation(vertex, lambda: vertex.deploy_model(endpoint, body), timeout=timeout)
+    emit(f"tuning job {job.display_name}: the tuned model is deployed again, to {endpoint}")
+    return endpoint
 
 
 # --- cancel and clean up ---

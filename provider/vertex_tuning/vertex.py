@@ -92,6 +92,15 @@ class Vertex:
     def get_endpoint(self, name: str) -> Json:
         return self._call("reading endpoint", name, "GET", name)
 
+    def create_endpoint(self, parent: str, body: Json) -> Json:
+        """Starts creating an endpoint; returns the long-running operation."""
+        subject = str(body.get("displayName") or parent)
+        return self._call("creating endpoint", subject, "POST", f"{parent}/endpoints", body)
+
+    def deploy_model(self, endpoint: str, body: Json) -> Json:
+        """Starts deploying a model to an endpoint; returns the long-running operation."""
+        return self._call("deploying model", endpoint, "POST", f"{endpoint}:deployModel", body)
+
     def undeploy_model(self, endpoint: str, deployed_model_id: str) -> Json:
         """Starts the undeploy; returns the long-running operation."""
         return self._call(

@@ -332,6 +332,29 @@ def _snake(key: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key).lower()
 
 
+def endpoint_request(display_name: str, labels: Mapping[str, str]) -> dict[str, Any]:
+    """A CreateEndpoint body."""
+    return {"displayName": display_name[:128], "labels": dict(labels)}
+
+
+def deploy_request(model: str, display_name: str, checkpoint_id: str = "") -> dict[str, Any]:
+    """A DeployModel body: the tuned model (at a checkpoint) taking all of the traffic."""
+    deployed: dict[str, Any] = {"model": model, "displayName": display_name[:128]}
+    if checkpoint_id:
+        deployed["checkpointId"] = checkpoint_id
+    return {"deployedModel": deployed, "trafficSplit": {"0": 100}}
+
+
+def operation_result(operation: Mapping[str, Any]) -> dict[str, Any]:
+    """A finished operation's response (an Endpoint for CreateEndpoint)."""
+    return dict(operation.get("response") or {})
+
+
+def deployed_endpoints(model: Mapping[str, Any]) -> list[str]:
+    """The endpoints a registry Model says it is deployed to."""
+    return [str(d["endpoint"]) for d in model.get("deployedModels") or [] if d.get("endpoint")]
+
+
 def deployed_model_ids(endpoint: Mapping[str, Any]) -> list[str]:
     """The ids of the models deployed on an Endpoint."""
     return [str(d["id"]) for d in endpoint.get("deployedModels") or [] if d.get("id")]

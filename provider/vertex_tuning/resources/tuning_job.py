@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from vertex_tuning import interrupts, names, ownership, pulumi_compat
+from vertex_tuning import interrupts, names, ownership, pulumi_compat, states
 from vertex_tuning import settings as settings_mod
 from vertex_tuning.resources import stack_identity
 from vertex_tuning.resources.base import (
@@ -66,6 +66,14 @@ class TuningJobOutputs(Outputs):
     serving_checkpoint_id: str = ""
     #: Evaluation during tuning: the service's runs and the metrics' URI.
     evaluation: dict[str, Any] = field(default_factory=dict)
+    #: What refresh found gone outside Pulumi ("" when nothing), and the repair `up` makes:
+    #: REDEPLOY (the model to a new endpoint) or RETUNE (the model itself is gone).
+    drift: str = ""
+    repair: str = ""
+
+
+REDEPLOY = "redeploy the tuned model to a new endpoint"
+RETUNE = "tune the model again"
 
 
 class TuningJobProvider(TypedProvider["TuningJobInputs"]):
@@ -134,7 +142,27 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         }
         inputs = {"project": names.project_of(id_), "location": location, **kept, **found}
         inputs, _ = self.check_inputs({}, inputs, {})
-        return ReadResult(id_, _outputs(vertex, inputs, job), inputs=without_none(inputs))
+        outputs = _outputs(vertex, {**props, **inputs}, job, props.get("serving_checkpoint_id", ""))
+        if job.state == states.SUCCEEDED:
+            outputs.update(_what_consumers_see(vertex, job, outputs))
+        return ReadResult(id_, outputs, inputs=without_none(inputs))
+
+    # --- diff ---
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """As every resource diffs, and a change when refresh found the model or its endpoint
+        gone: the repair, said with what it costs in time (a new spec replaces it anyway)."""
+        planned = super().diff(id_, olds, news)
+        repair = olds.get("repair")
+        if planned.replaces or repair not in (RETUNE, REDEPLOY):
+            return planned
+        name = olds.get("tuned_model_display_name") or id_
+        if repair == RETUNE:
+            say(f"tuning job {name}: {olds.get('drift')}; `pulumi up` will {RETUNE}{_took(olds)}")
+            return DiffResult(changes=True, replaces=["tuned_model_name"], stables=[])
+        say(
+            f"tuning job {name}: {olds.get('drift')}; `pulumi up` will {REDEPLOY} (minutes, no retraining)"
+        )
+        return DiffResult(changes=True, replaces=[], stables=[])
 
     # --- update ---
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -148,6 +176,8 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
 
         unfinished = bool(olds.get(UNFINISHED_KEY))
         moved = differs(olds.get("default_checkpoint_id"), news.get("default_checkpoint_id"))
+        if olds.get("repair") == REDEPLOY:
+            return UpdateResult(self._redeploy(id_, olds, news))
         if not unfinished and not moved:
             return super().update(id_, olds, news)
         inputs = self.parsed(news)
@@ -160,6 +190,18 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         else:
             job = wire.job_from_api(vertex.get_job(id_))
         return UpdateResult(_serving(vertex, inputs, props, job))
+
+    def _redeploy(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        """The endpoint was deleted outside Pulumi, the model is there: deploy it again."""
+        from vertex_tuning import jobs, wire
+
+        inputs = self.parsed(news)
+        vertex = _vertex(settings_mod.resolve(self.config_get), inputs.location)
+        job = wire.job_from_api(vertex.get_job(id_))
+        checkpoint = str(olds.get("serving_checkpoint_id") or "")
+        endpoint = jobs.redeploy(vertex, job, checkpoint, timeout=_DELETE_WAIT_SECONDS, emit=say)
+        outputs = _outputs(vertex, {**olds, **news}, job, checkpoint, endpoint=endpoint)
+        return {**outputs, "drift": "", "repair": ""}
 
     # --- delete ---
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -249,8 +291,46 @@ def _serving(
     return _outputs(vertex, props, job, serving)
 
 
+def _what_consumers_see(vertex: Vertex, job: Any, outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Refresh's check of what the job made: a gone endpoint or model shows in the outputs (and
+    so as a diff on the next preview), with a line that says what is gone."""
+    from vertex_tuning import jobs, wire
+
+    found = jobs.serving(vertex, job)
+    drift = found.gone(job)
+    endpoint = found.endpoint
+    seen = {
+        "tuned_model_endpoint": endpoint,
+        "tuned_model_endpoint_uri": wire.endpoint_uri(vertex.base_url, endpoint),
+        "drift": drift,
+        "repair": "" if not drift else RETUNE if not found.model else REDEPLOY,
+    }
+    if drift:
+        say(f"tuning job {job.display_name}: {drift} (deleted outside Pulumi)")
+    return seen
+
+
+def _took(olds: Mapping[str, Any]) -> str:
+    """ " (the last run took 1h12m)", from the state's create and end times."""
+    from datetime import datetime
+
+    from vertex_tuning.progress import format_elapsed
+
+    try:
+        start = datetime.fromisoformat(str(olds["create_time"]))
+        end = datetime.fromisoformat(str(olds["end_time"]))
+    except (KeyError, ValueError):
+        return ""
+    return f" (the last run took {format_elapsed((end - start).total_seconds())})"
+
+
 def _outputs(
-    vertex: Vertex, props: Mapping[str, Any], job: Any, serving: str = ""
+    vertex: Vertex,
+    props: Mapping[str, Any],
+    job: Any,
+    serving: str = "",
+    *,
+    endpoint: str | None = None,
 ) -> dict[str, Any]:
     from vertex_tuning import wire
 
@@ -260,6 +340,9 @@ def _outputs(
         "owner": job.labels.get(ownership.OWNER_LABEL, ""),
         "serving_checkpoint_id": serving or props.get("serving_checkpoint_id") or "",
     }
+    if endpoint is not None:  # a repaired endpoint: not the one the job names
+        outs["tuned_model_endpoint"] = endpoint
+        outs["tuned_model_endpoint_uri"] = wire.endpoint_uri(vertex.base_url, endpoint)
     return without_none(outs)
 
 
