@@ -111,7 +111,11 @@ def test_check_shows_the_first_errors_and_counts_the_rest(tmp_path: Path) -> Non
         ({"validation_fraction": 0}, "validation_fraction", "greater than 0"),
         ({"validation_fraction": 0.6}, "validation_fraction", "less than or equal to 0.5"),
         ({"validation_fraction": 0.05}, "validation_fraction", "of 6 examples holds out none"),
-        ({"epochs": 3}, "epochs", "is not a TrainingDataset input (known: base_model, bucket, method, name"),
+        (
+            {"epochs": 3},
+            "epochs",
+            "is not a TrainingDataset input (known: base_model, bucket, method, name",
+        ),
     ],
 )
 def test_bad_inputs_fail_check_naming_the_field_and_rule(
@@ -279,15 +283,34 @@ def test_create_into_a_missing_bucket_names_the_bucket(storage_url: str) -> None
         create(source=str(GOOD), bucket="no-such-bucket-x1")
 
 
-def test_read_finds_the_objects_and_drops_the_resource_when_any_is_gone(
+def test_refresh_sees_an_object_deleted_or_overwritten_and_up_uploads_it_again(
     datasets: Datasets,
 ) -> None:
     outs = create(source=str(GOOD), bucket=datasets.bucket.name, validation_fraction=0.5)
-    assert provider().read(outs["id"], outs).id == outs["id"]
-    _, name = gcs.split_uri(outs["validation_uri"])
-    datasets.bucket.blob(name).delete()
-    gone = provider().read(outs["id"], outs)
-    assert (gone.id, gone.outs) == ("", {})
+    same = provider().read(outs["id"], outs)
+    assert same.id == outs["id"] and (same.outs or {})["drift"] == ""
+    _, validation = gcs.split_uri(outs["validation_uri"])
+    _, training = gcs.split_uri(outs["uri"])
+    original = datasets.bucket.blob(training).download_as_bytes()
+    datasets.bucket.blob(validation).delete()
+    datasets.bucket.blob(training).upload_from_string(b'{"contents": []}\n')
+
+    seen = provider().read(outs["id"], outs)
+    drift = (seen.outs or {})["drift"]
+    assert seen.id == outs["id"]  # kept: the next up repairs it
+    assert (
+        f"{outs['validation_uri']} is gone" in drift and f"{outs['uri']} was overwritten" in drift
+    )
+    refreshed = {**outs, **(seen.outs or {})}
+    news = {k: v for k, v in outs.items() if k in TrainingDatasetInputs.model_fields}
+    planned = provider().diff(outs["id"], refreshed, news)
+    assert planned.changes is True and planned.replaces == []
+
+    repaired = provider().update(outs["id"], refreshed, news).outs or {}
+    assert repaired["drift"] == ""
+    assert datasets.bucket.blob(training).download_as_bytes() == original
+    assert datasets.bucket.blob(validation).exists()
+    assert (provider().read(outs["id"], repaired).outs or {})["drift"] == ""
 
 
 def test_delete_removes_both_objects_and_is_done_when_they_are_already_gone(

@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, TypeVar
 
-from vertex_tuning import dataset
+from vertex_tuning import dataset, interrupts
 from vertex_tuning.dataset.read import lines_of
 from vertex_tuning.errors import ApiError, DatasetInvalid, NotFound
 from vertex_tuning.retry import RetryPolicy
@@ -69,6 +69,24 @@ def exists(storage: Any, uri: str) -> bool:
     return bool(
         _call("reading object", uri, lambda: storage.bucket(bucket).blob(name).exists(retry=None))
     )
+
+
+def checksum(storage: Any, uri: str) -> str | None:
+    """The object's MD5 (base64), or None when it is confirmed gone (two reads, a backoff
+    apart: one 404 is not believed)."""
+    bucket, name = split_uri(uri)
+    for attempt in range(2):
+        try:
+            found = _call(
+                "reading object", uri, lambda: storage.bucket(bucket).get_blob(name, retry=None)
+            )
+        except NotFound:  # the bucket
+            found = None
+        if found is not None:
+            return str(found.md5_hash or "")
+        if attempt == 0:
+            interrupts.sleep(RETRY.backoff(0))
+    return None
 
 
 def upload(storage: Any, uri: str, *, filename: str | None = None, text: str | None = None) -> None:
@@ -191,7 +209,7 @@ def _call(action: str, uri: str, call: Callable[[], T]) -> T:
     from vertex_tuning.retry import is_transient
 
     try:
-        return RETRY.run(call)
+        return RETRY.run(call, sleep=interrupts.sleep)
     except Exception as exc:
         if isinstance(exc, exceptions.GoogleAPICallError) or is_transient(exc):
             raise _mapped(action, uri, exc) from None

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from vertex_tuning import catalog, dataset
 from vertex_tuning import settings as settings_mod
@@ -60,6 +60,10 @@ class TrainingDatasetOutputs(Outputs):
     duplicates: int = 0
     warnings: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+    #: Each uploaded object's MD5 (base64, as Cloud Storage reports it): refresh compares.
+    checksums: dict[str, str] = field(default_factory=dict)
+    #: What refresh found deleted or overwritten outside Pulumi ("" when nothing).
+    drift: str = ""
 
 
 class SourceChanged(Exception):
@@ -112,7 +116,6 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
 
     # --- create ---
     def create(self, props: dict[str, Any]) -> CreateResult:
-        from vertex_tuning import gcs
 
         inputs = self.parsed(props)
         rules = _Rules(inputs.method, catalog.limits(inputs.base_model or ""))
@@ -122,10 +125,63 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
                 f"uploading training data ({inputs.source}): the file changed after it was "
                 "checked; run the update again"
             )
+        held_out, checksums = self._upload(inputs)
+        outputs = _outputs(inputs, report, held_out, checksums)
+        say(_summary(outputs))
+        return CreateResult(inputs.uri, without_none({**props, **outputs.to_dict()}))
+
+    # --- read ---
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """The objects as the service would read them: one deleted or overwritten outside
+        Pulumi shows as `drift` (a diff on the next preview), and `up` uploads it again."""
+        from vertex_tuning import gcs
+
+        storage = gcs.client(settings_mod.resolve(self.config_get), props.get("project"))
+        expected: dict[str, str] = dict(props.get("checksums") or {})
+        drift = []
+        for uri in (u for u in (id_, props.get("validation_uri")) if u):
+            found = gcs.checksum(storage, uri)
+            if found is None:
+                drift.append(f"{uri} is gone")
+            elif uri in expected and found != expected[uri]:
+                drift.append(f"{uri} was overwritten")
+        if drift:
+            say(f"training dataset: {'; '.join(drift)} (outside Pulumi); `pulumi up` uploads it")
+        return ReadResult(id_, {**props, "drift": "; ".join(drift)})
+
+    # --- diff ---
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """As every resource diffs, and an update when refresh found the objects changed."""
+        planned = super().diff(id_, olds, news)
+        if planned.replaces or not olds.get("drift"):
+            return planned
+        say(f"training dataset: {olds['drift']}; `pulumi up` will upload it again")
+        return DiffResult(changes=True, replaces=[], stables=[])
+
+    # --- update ---
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Behaviour only (no call), unless refresh found the objects gone or changed."""
+        if not olds.get("drift"):
+            return super().update(id_, olds, news)
+        inputs = self.parsed(news)
+        _, content_hash = _scan(inputs.source, max_issues=0)
+        if content_hash != inputs.content_hash:
+            raise SourceChanged(
+                f"uploading training data ({inputs.source}): the file changed after it was "
+                "checked; run the update again"
+            )
+        _, checksums = self._upload(inputs)
+        say(f"training dataset: uploaded {inputs.uri} again")
+        return UpdateResult(without_none({**olds, **news, "checksums": checksums, "drift": ""}))
+
+    def _upload(self, inputs: TrainingDatasetInputs) -> tuple[int, dict[str, str]]:
+        """Upload the file (split when asked): (examples held out, each object's MD5)."""
+        from vertex_tuning import gcs
+
         storage = gcs.client(settings_mod.resolve(self.config_get), inputs.project)
-        held_out = 0
         if inputs.validation_uri is None:
             gcs.upload(storage, inputs.uri, filename=inputs.source)
+            held_out = 0
         else:
             with open(inputs.source, "rb") as handle:
                 train, validation = dataset.split_examples(
@@ -134,19 +190,8 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
             held_out = len(validation)
             gcs.upload(storage, inputs.uri, text="\n".join(train) + "\n")
             gcs.upload(storage, inputs.validation_uri, text="\n".join(validation) + "\n")
-        outputs = _outputs(inputs, report, held_out)
-        say(_summary(outputs))
-        return CreateResult(inputs.uri, without_none({**props, **outputs.to_dict()}))
-
-    # --- read ---
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        from vertex_tuning import gcs
-
-        storage = gcs.client(settings_mod.resolve(self.config_get), props.get("project"))
-        uris = [id_, props.get("validation_uri")]
-        if not all(gcs.exists(storage, uri) for uri in uris if uri):
-            return ReadResult("", {})  # gone (even in part): an empty id drops it from state
-        return ReadResult(id_, props)
+        uris = [u for u in (inputs.uri, inputs.validation_uri) if u]
+        return held_out, {uri: gcs.checksum(storage, uri) or "" for uri in uris}
 
     # --- delete ---
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -238,7 +283,10 @@ def _data_failures(
 
 
 def _outputs(
-    inputs: TrainingDatasetInputs, report: dataset.DatasetReport, held_out: int
+    inputs: TrainingDatasetInputs,
+    report: dataset.DatasetReport,
+    held_out: int,
+    checksums: dict[str, str],
 ) -> TrainingDatasetOutputs:
     warnings = [str(issue) for issue in report.warnings]
     if report.warning_count > len(warnings):
@@ -254,6 +302,7 @@ def _outputs(
         duplicates=report.stats.duplicates,
         warnings=warnings,
         stats=report.to_json()["stats"],
+        checksums=checksums,
     )
 
 
