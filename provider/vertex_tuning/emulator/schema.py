@@ -35,7 +35,9 @@ Json = dict[str, Any]
 #: Proto numbers of the enums on the served surface whose numbers are not their order in the
 #: discovery document (which lists values as declared, e.g. ADAPTER_SIZE_TWO = 6 was added
 #: late). Keyed by the enum's value list; every other enum is numbered in declaration order.
-#: Source: the googleapis protos as compiled into google-cloud-aiplatform 2.7.0 (a test checks).
+#: Source: the googleapis protos as compiled into google-cloud-aiplatform 2.7.0 (a test checks);
+#: values newer than those types (HARM_CATEGORY_IMAGE_*, ON_DEMAND_*) are numbered after the
+#: known ones, a guess no GAPIC client can contradict.
 _ENUM_NUMBERS: dict[tuple[str, ...], dict[str, int]] = {
     tuple(numbers): numbers
     for numbers in (
@@ -55,6 +57,27 @@ _ENUM_NUMBERS: dict[tuple[str, ...], dict[str, int]] = {
             "ADAPTER_SIZE_THIRTY_TWO": 32,
         },
         {"MODE_UNSPECIFIED": 0, "AUTO": 1, "ANY": 2, "NONE": 3, "VALIDATED": 5},
+        {
+            "HARM_CATEGORY_UNSPECIFIED": 0,
+            "HARM_CATEGORY_HATE_SPEECH": 1,
+            "HARM_CATEGORY_DANGEROUS_CONTENT": 2,
+            "HARM_CATEGORY_HARASSMENT": 3,
+            "HARM_CATEGORY_SEXUALLY_EXPLICIT": 4,
+            "HARM_CATEGORY_CIVIC_INTEGRITY": 5,
+            "HARM_CATEGORY_IMAGE_HATE": 7,
+            "HARM_CATEGORY_IMAGE_DANGEROUS_CONTENT": 8,
+            "HARM_CATEGORY_IMAGE_HARASSMENT": 9,
+            "HARM_CATEGORY_IMAGE_SEXUALLY_EXPLICIT": 10,
+            "HARM_CATEGORY_JAILBREAK": 6,
+        },
+        {
+            "TRAFFIC_TYPE_UNSPECIFIED": 0,
+            "ON_DEMAND": 1,
+            "ON_DEMAND_PRIORITY": 3,
+            "ON_DEMAND_FLEX": 4,
+            "ON_DEMAND_OFFPEAK": 5,
+            "PROVISIONED_THROUGHPUT": 2,
+        },
         {
             "PHISH_BLOCK_THRESHOLD_UNSPECIFIED": 0,
             "BLOCK_LOW_AND_ABOVE": 30,
