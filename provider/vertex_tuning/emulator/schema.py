@@ -120,6 +120,7 @@ _KINDS = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def snake(name: str) -> str:
     """The proto field name behind a JSON name: tunedModelDisplayName -> tuned_model_display_name."""
     return _SNAKE.sub(r"_\1", name).lower()
