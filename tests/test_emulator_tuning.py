@@ -523,7 +523,7 @@ def test_invalid_creates_of_todays_fields(rest: Rest, body: dict[str, Any], mess
 
 def test_models_tune_only_in_their_regions(rest: Rest) -> None:
     with pytest.raises(
-        ApiCallError, match="gemini-3.5-flash can be tuned only in europe-west4, us-central1"
+        ApiCallError, match=r"gemini-3\.5-flash can be tuned only in europe-west4, us-central1"
     ):
         rest(
             "POST",
