@@ -988,7 +988,7 @@ def test_the_cli_delegates_to_the_emulator_command() -> None:
 
     result = CliRunner().invoke(main, ["emulator", "--help"])
     assert result.exit_code == 0, result.output
-    for flag in ("--job-seconds", "--require-token", "--fault-sequence", "--state-file"):
+    for flag in ("--job-seconds", "--operation-polls", "--require-token", "--state-file"):
         assert flag in result.output
     assert "VERTEX_EMULATOR_JOB_SECONDS" in result.output
 
