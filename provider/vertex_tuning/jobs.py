@@ -205,13 +205,16 @@ def cancel_and_clean_up(
             if exc.status != "FAILED_PRECONDITION":  # it finished meanwhile
                 raise
         job = wait_for_job(vertex, name, timeout=timeout, policy=PollPolicy(initial=1.0))
+    endpoints = [endpoint]
     if job is not None:
         model = job.tuned_model or model
-        endpoint = job.tuned_endpoint or endpoint
+        # Each checkpoint is deployed on an endpoint of its own; the model is deleted only
+        # once none of them serves it.
+        endpoints = [job.tuned_endpoint or endpoint, *job.checkpoint_endpoints]
     if on_delete == "keep":
         return
-    if endpoint:
-        _delete_endpoint(vertex, endpoint, timeout=timeout, emit=emit)
+    for each in dict.fromkeys(e for e in endpoints if e):
+        _delete_endpoint(vertex, each, timeout=timeout, emit=emit)
     if on_delete == "delete_model" and model:
         unversioned = model.split("@", 1)[0]
         finish_operation(vertex, lambda: vertex.delete_model(unversioned), timeout=timeout)

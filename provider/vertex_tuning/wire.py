@@ -86,6 +86,9 @@ class Job:
     update_time: str = ""
     tuned_model: str = ""
     tuned_endpoint: str = ""
+    #: Every checkpoint's endpoint (the tuned endpoint among them) when the job exported
+    #: intermediate checkpoints, which it does unless exportLastCheckpointOnly.
+    checkpoint_endpoints: tuple[str, ...] = ()
     experiment: str = ""
     error: JobError | None = None
     data_stats: dict[str, Any] = field(default_factory=dict)
@@ -193,6 +196,9 @@ def job_from_api(body: Mapping[str, Any]) -> Job:
         update_time=str(body.get("updateTime", "")),
         tuned_model=str(tuned.get("model", "")),
         tuned_endpoint=str(tuned.get("endpoint", "")),
+        checkpoint_endpoints=tuple(
+            str(c["endpoint"]) for c in tuned.get("checkpoints") or [] if c.get("endpoint")
+        ),
         experiment=str(body.get("experiment", "")),
         error=job_error,
         data_stats=plain(stats),
