@@ -302,6 +302,31 @@ def test_rebase_tuned_model_is_a_long_running_operation_making_a_new_job(
         vertex.tuning.rebase_tuned_model(parent=vertex.parent, tuned_model_ref=v1.TunedModelRef())
 
 
+def test_a_rebase_override_replaces_the_whole_spec_and_source(
+    emulator: Any, rest: Rest, data: str, datasets: Any
+) -> None:
+    source = finished(emulator, rest, sft(data, hyperParameters={"epochCount": 4}))
+    other = datasets.upload("other.jsonl", DATA[:1])
+    operation = rest(
+        "POST",
+        f"{PARENT}/tuningJobs:rebaseTunedModel",
+        {
+            "tunedModelRef": {"tuningJob": source["name"]},
+            "tuningJob": {
+                "baseModel": "gemini-2.5-flash-lite",
+                "supervisedTuningSpec": {"trainingDatasetUri": other},
+            },
+        },
+        version="v1",
+    )
+    assert "done" not in operation
+    job = rest("GET", operation["name"], version="v1")["response"]
+    assert job["@type"] == "type.googleapis.com/google.cloud.aiplatform.v1.TuningJob"
+    assert job["baseModel"] == "gemini-2.5-flash-lite"
+    assert job["supervisedTuningSpec"] == {"trainingDatasetUri": other}
+    assert job["tunedModelDisplayName"] == "counting" and job["name"] != source["name"]
+
+
 def test_only_a_succeeded_job_can_be_rebased(emulator: Any, rest: Rest, data: str) -> None:
     job = rest("POST", f"{PARENT}/tuningJobs", sft(data))
     with pytest.raises(ApiCallError) as raised:

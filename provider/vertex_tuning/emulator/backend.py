@@ -71,6 +71,10 @@ _REBASED_FIELDS = (
     "encryptionSpec",
     "serviceAccount",
 )
+_REBASE_GROUPS = (
+    ("baseModel", "preTunedModel"),
+    ("supervisedTuningSpec", "preferenceOptimizationSpec"),
+)
 
 
 class Backend:
@@ -178,14 +182,14 @@ class Backend:
         with self._lock:
             parent = self._parent(project, location)
             source = self._rebased_job(parent, request.get("tunedModelRef") or {})
+            override = request.get("tuningJob") or {}
             job = {k: copy.deepcopy(v) for k, v in source.job.items() if k in _REBASED_FIELDS}
-            if "preTunedModel" in job:
-                job["preTunedModel"].pop("baseModel", None)
-            job.update(copy.deepcopy(request.get("tuningJob") or {}))
-            if "baseModel" in job and "preTunedModel" in (request.get("tuningJob") or {}):
-                job.pop("baseModel")
-            if "preTunedModel" in job and "baseModel" in (request.get("tuningJob") or {}):
-                job.pop("preTunedModel")
+            job.get("preTunedModel", {}).pop("baseModel", None)  # output only
+            for group in _REBASE_GROUPS:  # what the request names replaces its whole oneof
+                if any(k in override for k in group):
+                    for key in group:
+                        job.pop(key, None)
+            job.update(copy.deepcopy(override))
             plan = validate_create(job, location, lambda name: self._find_version(parent, name))
             record = self._new_job(project, parent, job, plan)
             if request.get("deployToSameEndpoint"):
@@ -429,6 +433,7 @@ class Backend:
             return copy.deepcopy(record.job)
 
     def _move(self, record: JobRecord, phases: list[Phase] | None) -> None:
+        """Enter `phases` now; [] ends a cancelling job, None means there is nowhere to go."""
         if phases is None:
             raise failed_precondition(
                 f"TuningJob {record.name} is in final state {record.job['state']}."

@@ -193,7 +193,7 @@ def update(
 ) -> list[str]:
     """models.patch: apply `mask` (or, without one, every field the body sets) to the model or
     the version; returns the names of the jobs whose tunedModel must follow."""
-    fields = [f for f in mask] if mask else [k for k in body if k != "name"]
+    fields = list(mask) if mask else [k for k in body if k != "name"]
     if not fields:
         raise invalid_argument("The update mask must name at least one field.", "update_mask")
     for field in fields:

@@ -52,8 +52,6 @@ class Plan:
 
     base_model: str
     method: str
-    spec_key: str
-    model: catalog.TunableModel
     source: tuple[ModelRecord, VersionRecord] | None = None  # continuous tuning
     source_checkpoint: Mapping[str, Any] | None = None
 
@@ -88,7 +86,7 @@ def validate_create(job: Mapping[str, Any], location: str, find_version: Version
             "tuning_job.tuned_model_display_name",
         )
     _labels(job.get("labels") or {})
-    return Plan(base, SPECS[spec_key], spec_key, model, source, checkpoint)
+    return Plan(base, SPECS[spec_key], source, checkpoint)
 
 
 def _source_model(
