@@ -510,3 +510,15 @@ def test_a_model_only_the_service_knows_tunes(
     assert job.state == "JOB_STATE_SUCCEEDED"
     assert job.supervised_tuning_spec.hyper_parameters.adapter_size == "ADAPTER_SIZE_THIRTY_TWO"
     assert text(client, job.tuned_model.endpoint) == SKY_ANSWER
+
+
+@pytest.mark.parametrize("api_version", ["v1beta1", "v1"])
+def test_a_base_model_answers_through_its_publisher_path(
+    genai_client: Callable[..., Any], api_version: str
+) -> None:
+    client = genai_client(api_version)
+    reply = text(client, "gemini-3.5-flash")
+    assert "base model gemini-3.5-flash" in reply and SKY_ANSWER not in reply
+    with pytest.raises(errors.ClientError) as raised:
+        client.models.generate_content(model="gemini-9-ultra", contents=SKY)
+    assert raised.value.code == 404

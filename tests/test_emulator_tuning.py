@@ -620,3 +620,26 @@ def test_a_state_file_of_another_version_is_refused(tmp_path: Path, storage_url:
         serve(state_file=state, storage_url=storage_url),
     ):
         pass
+
+
+def test_the_v1beta1_gapic_clients_work_too(emulator: Any, storage_url: str, data: str) -> None:
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import aiplatform_v1beta1 as beta
+
+    options = {"client_options": {"api_endpoint": emulator.url}, "transport": "rest"}
+    tuning = beta.GenAiTuningServiceClient(credentials=AnonymousCredentials(), **options)
+    models = beta.ModelServiceClient(credentials=AnonymousCredentials(), **options)
+    job = tuning.create_tuning_job(
+        parent=PARENT,
+        tuning_job=beta.TuningJob(
+            base_model="gemini-3.5-flash",
+            supervised_tuning_spec=beta.SupervisedTuningSpec(training_dataset_uri=data),
+        ),
+    )
+    emulator.control.finish(job.name)
+    job = tuning.get_tuning_job(name=job.name)  # fields newer than these types are ignored
+    assert job.state == beta.JobState.JOB_STATE_SUCCEEDED
+    assert [j.name for j in tuning.list_tuning_jobs(parent=PARENT)] == [job.name]
+    model = models.get_model(name=job.tuned_model.model)
+    assert model.default_checkpoint_id == "3" and len(model.checkpoints) == 3
+    assert {c.checkpoint_id for c in job.tuned_model.checkpoints} == {"1", "2", "3"}
