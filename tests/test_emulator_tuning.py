@@ -622,7 +622,7 @@ def test_a_state_file_of_another_version_is_refused(tmp_path: Path, storage_url:
         pass
 
 
-def test_the_v1beta1_gapic_clients_work_too(emulator: Any, storage_url: str, data: str) -> None:
+def test_the_v1beta1_gapic_clients_work_too(emulator: Any, data: str) -> None:
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import aiplatform_v1beta1 as beta
 
