@@ -72,7 +72,9 @@ def parse(
             examples.append(_preference(line) if preference else _supervised(line))
         except (ValueError, TypeError, ApiError) as exc:
             reason = exc.message if isinstance(exc, ApiError) else str(exc).splitlines()[0]
-            reason = reason.removeprefix("Invalid JSON payload received. ")
+            reason = reason.removeprefix("Invalid JSON payload received. ").removeprefix(
+                "Invalid JSON received. "
+            )
             raise DatasetError(
                 "INVALID_ARGUMENT", f"Invalid {kind} data format at line {number}: {reason}"
             ) from exc
