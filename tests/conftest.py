@@ -191,6 +191,37 @@ def vertex_clients() -> Callable[..., VertexClients]:
     return make_clients
 
 
+#: The google-genai release Google's samples are replayed with (see [dependency-groups]).
+GENAI_VERSION = (3, 6, 1)
+
+
+@pytest.fixture
+def genai_client(emulator: RunningEmulator) -> Callable[..., Any]:
+    """genai_client(api_version="v1beta1"): a google-genai Vertex client for `emulator`, with
+    only the endpoint and credentials changed (a static token: anonymous credentials cannot
+    give google-genai the token it insists on)."""
+    from google import genai
+    from google.genai import types
+    from google.oauth2.credentials import Credentials
+
+    version = tuple(int(p) for p in genai.__version__.split(".")[:3])
+    assert version >= GENAI_VERSION, (
+        f"google-genai {genai.__version__} is older than the samples need: "
+        "pip install --group genai (make does)"
+    )
+
+    def make(api_version: str = "v1beta1") -> Any:
+        return genai.Client(
+            vertexai=True,
+            project=PROJECT,
+            location=LOCATION,
+            credentials=Credentials(token="emulator"),
+            http_options=types.HttpOptions(base_url=f"{emulator.url}/", api_version=api_version),
+        )
+
+    return make
+
+
 @pytest.fixture
 def datasets(storage_url: str) -> Datasets:
     """A fresh bucket with upload helpers."""

@@ -49,6 +49,10 @@ def new_job(training_uri: str, **fields: Any) -> Any:
     return v1.TuningJob(**{k: v for k, v in job.items() if v is not None})
 
 
+#: One checkpoint, so one endpoint: what a job made before intermediate checkpoints looked like.
+LAST_CHECKPOINT_ONLY = {"export_last_checkpoint_only": True}
+
+
 def create(vertex: Any, job: Any) -> Any:
     return vertex.tuning.create_tuning_job(parent=vertex.parent, tuning_job=job)
 
@@ -95,7 +99,8 @@ def test_create_answers_with_project_number_numeric_id_and_pending(
 def test_manual_progression_succeeds_with_model_endpoint_and_stats(
     emulator: Any, vertex: Any, training_uri: str
 ) -> None:
-    job = create(vertex, new_job(training_uri, labels={"team": "support"}))
+    job = new_job(training_uri, labels={"team": "support"}, spec=LAST_CHECKPOINT_ONLY)
+    job = create(vertex, job)
 
     running = emulator.control.advance(job.name)
     assert running["state"] == "JOB_STATE_RUNNING"
@@ -266,7 +271,7 @@ GOOD_LINE = json.dumps(example("hi", "hello"))
             json.dumps({"contents": [{"role": "user", "parts": []}]}),
             "contents[0].parts must not be empty",
         ),
-        (json.dumps({**example("a", "b"), "colour": "red"}), 'no field named "colour"'),
+        (json.dumps({**example("a", "b"), "colour": "red"}), 'Unknown name "colour"'),
     ],
 )
 def test_invalid_jsonl_fails_the_job_naming_the_line(
@@ -303,6 +308,7 @@ def _labels(count: int) -> dict[str, str]:
 
 INVALID = {
     "unknown base model": ({"base_model": "gemini-1.0-pro-002"}, "baseModel"),
+    "retired base model": ({"base_model": "gemini-2.0-flash-lite-001"}, "not supported"),
     "no base model": ({"base_model": None}, "baseModel is required"),
     "unknown pre-tuned model": (
         {
@@ -392,7 +398,7 @@ VALID = {
         "base_model": "gemini-2.5-pro",
         "spec": {"hyper_parameters": {"adapter_size": A.ADAPTER_SIZE_EIGHT}},
     },
-    "every tunable base": {"base_model": "gemini-2.0-flash-lite-001"},
+    "newest tunable base": {"base_model": "gemini-3.1-flash-lite"},
     "publisher path base": {"base_model": "publishers/google/models/gemini-2.5-flash-lite"},
     "64 labels": {"labels": _labels(64)},
     "international labels": {"labels": {"équipe": "données", "日本": "東京", "a_b-1": ""}},
@@ -536,8 +542,10 @@ def test_an_invalid_page_token_is_rejected(vertex: Any) -> None:
 
 @pytest.fixture
 def tuned(emulator: Any, vertex: Any, training_uri: str) -> Any:
-    """A succeeded job's TunedModel: model `.../models/ID@1`, endpoint `.../endpoints/ID`."""
-    job = create(vertex, new_job(training_uri, labels={"team": "support"}))
+    """A succeeded job's TunedModel: model `.../models/ID@1`, endpoint `.../endpoints/ID` (its
+    only checkpoint's)."""
+    job = new_job(training_uri, labels={"team": "support"}, spec=LAST_CHECKPOINT_ONLY)
+    job = create(vertex, job)
     emulator.control.finish(job.name)
     return vertex.tuning.get_tuning_job(name=job.name).tuned_model
 
@@ -599,7 +607,8 @@ def test_undeploy_then_delete_through_long_running_operations(
         assert fetched.done and fetched.name == operation.operation.name
     project_id_name = re.sub(r"projects/\d+/", "projects/test-project/", undeploy.operation.name)
     assert vertex.endpoints.get_operation({"name": project_id_name}).done
-    assert emulator.control.request_counts()["GetOperation"] == 4
+    # Each operation started undone: result() polled it once, then four direct reads.
+    assert emulator.control.request_counts()["GetOperation"] == 3 + 4
 
 
 # -- generateContent -----------------------------------------------------------------------------
@@ -979,7 +988,7 @@ def test_the_cli_delegates_to_the_emulator_command() -> None:
 
     result = CliRunner().invoke(main, ["emulator", "--help"])
     assert result.exit_code == 0, result.output
-    for flag in ("--job-seconds", "--require-token", "--fault-sequence", "--state-file"):
+    for flag in ("--job-seconds", "--operation-polls", "--require-token", "--state-file"):
         assert flag in result.output
     assert "VERTEX_EMULATOR_JOB_SECONDS" in result.output
 

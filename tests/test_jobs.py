@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from conftest import LOCATION, PROJECT, tuning_inputs
+from conftest import LOCATION, PROJECT, console_job, exists, tuning_inputs
 from vertex_tuning import jobs
 from vertex_tuning.settings import Settings
 from vertex_tuning.vertex import Vertex
@@ -42,3 +42,32 @@ def test_the_create_response_stands_for_the_first_poll(
     assert counts_at_first_sleep == [{"ListTuningJobs": 1, "CreateTuningJob": 1}]
     assert emulator.control.request_counts()["GetTuningJob"] == 1
     assert any(": PENDING after 0s" in line for line in lines), lines  # still reported
+
+
+def test_destroy_removes_every_checkpoint_endpoint_then_the_model(
+    emulator: RunningEmulator, vertex: Any, training_uri: str
+) -> None:
+    """A job exports a checkpoint per epoch, each on an endpoint of its own: DeleteModel is
+    refused while any of them still serves the model."""
+    name = console_job(vertex, training_uri, epoch_count=2)
+    emulator.control.finish(name)
+    tuned = vertex.tuning.get_tuning_job(name=name).tuned_model
+    endpoints = [c.endpoint for c in tuned.checkpoints]
+    assert len(set(endpoints)) == 2 and tuned.endpoint in endpoints
+
+    rest = Vertex(Settings(api_endpoint=emulator.url), LOCATION, sleep=lambda _: None)
+    lines: list[str] = []
+    jobs.cancel_and_clean_up(
+        rest,
+        name,
+        owner="",
+        on_delete="delete_model",
+        model=tuned.model,
+        endpoint=tuned.endpoint,
+        timeout=10,
+        emit=lines.append,
+    )
+
+    assert not any(exists(vertex.endpoints.get_endpoint, e) for e in endpoints)
+    assert not exists(vertex.models.get_model, tuned.model)
+    assert sum("deleted endpoint" in line for line in lines) == 2

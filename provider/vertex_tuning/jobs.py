@@ -336,15 +336,18 @@ def cancel_and_clean_up(
             if exc.status != "FAILED_PRECONDITION":  # it finished meanwhile
                 raise
         job = wait_for_job(vertex, name, timeout=timeout, policy=PollPolicy(initial=1.0))
+    endpoints = [endpoint]
     if job is not None:
         model = job.tuned_model or model
-        endpoint = job.tuned_endpoint or endpoint
+        # Each checkpoint is deployed on an endpoint of its own; the model is deleted only
+        # once none of them serves it.
+        endpoints = [job.tuned_endpoint or endpoint, *job.checkpoint_endpoints]
     if on_delete == "keep":
         return
-    if endpoint:
+    for each in dict.fromkeys(e for e in endpoints if e):
         _delete(
             vertex,
-            endpoint,
+            each,
             read=vertex.get_endpoint,
             delete=functools.partial(_undeploy_and_delete_endpoint, vertex, timeout=timeout),
             owner=owner,

@@ -114,6 +114,12 @@ class Job:
     def id(self) -> str:
         return names.last(self.name)
 
+    @property
+    def checkpoint_endpoints(self) -> tuple[str, ...]:
+        """Every checkpoint's endpoint (the tuned endpoint among them), when the job exported
+        intermediate checkpoints, which it does unless exportLastCheckpointOnly."""
+        return tuple(c.endpoint for c in self.checkpoints if c.endpoint)
+
 
 # --- requests ----------------------------------------------------------------------------------
 

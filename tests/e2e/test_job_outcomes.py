@@ -139,12 +139,14 @@ def test_destroy_cleans_up_per_on_delete_and_counts_what_is_gone_as_done(
     project.up().check()
     vertex = make_clients(emulator.url)
     tuned = {j["tunedModelDisplayName"]: j["tunedModel"] for j in emulator.control.jobs()}
-    # Someone tears down `gone`'s endpoint and model by hand before the destroy.
-    endpoint = vertex.endpoints.get_endpoint(name=tuned["gone"]["endpoint"])
-    vertex.endpoints.undeploy_model(
-        endpoint=endpoint.name, deployed_model_id=endpoint.deployed_models[0].id
-    ).result()
-    vertex.endpoints.delete_endpoint(name=endpoint.name).result()
+    # Someone tears down `gone`'s endpoints (one per checkpoint) and model by hand before the
+    # destroy.
+    for checkpoint in tuned["gone"]["checkpoints"]:
+        endpoint = vertex.endpoints.get_endpoint(name=checkpoint["endpoint"])
+        vertex.endpoints.undeploy_model(
+            endpoint=endpoint.name, deployed_model_id=endpoint.deployed_models[0].id
+        ).result()
+        vertex.endpoints.delete_endpoint(name=endpoint.name).result()
     vertex.models.delete_model(name=tuned["gone"]["model"].split("@")[0]).result()
 
     project.run("destroy", "--yes").check()

@@ -1,11 +1,14 @@
-"""What generateContent says: a tuned model replays the closest training answer, so a demo shows
-that tuning took effect; a base model answers politely and generically."""
+"""What generateContent says: a tuned model replays the closest training answer (as much of it as
+the serving checkpoint has learned, see checkpoints.py), so a demo shows that tuning took effect;
+a base model answers politely and generically."""
 
 from __future__ import annotations
 
 import difflib
 import re
 from collections.abc import Sequence
+
+from vertex_tuning.emulator.checkpoints import recall
 
 _WORD = re.compile(r"\w+")
 
@@ -19,12 +22,19 @@ def similarity(a: str, b: str) -> float:
     return 0.5 * overlap + 0.5 * difflib.SequenceMatcher(None, a, b).ratio()
 
 
-def tuned_answer(prompt: str, pairs: Sequence[Sequence[str]], base_model: str) -> str:
-    """The model turn of the training example whose user turn is closest to `prompt`."""
-    if not pairs:
+def tuned_answer(
+    prompt: str, lessons: Sequence[Sequence[object]], share: float, base_model: str
+) -> str:
+    """The training answer whose prompt is closest to `prompt`, recalled at the share learned.
+
+    A lesson is `[prompt, answer]` (learned by the serving model version: at the checkpoint's
+    `share`) or `[prompt, answer, share]` (carried over from a pre-tuned model at that share).
+    """
+    if not lessons:
         return generic_answer(prompt, base_model)
-    best = max(pairs, key=lambda pair: similarity(prompt, pair[0]))
-    return best[1]
+    best = max(lessons, key=lambda lesson: similarity(prompt, str(lesson[0])))
+    learned = float(str(best[2])) if len(best) > 2 else share
+    return recall(str(best[1]), learned)
 
 
 def generic_answer(prompt: str, base_model: str) -> str:

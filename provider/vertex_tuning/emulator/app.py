@@ -1,4 +1,5 @@
-"""Routes: the v1 REST URIs the GAPIC transports use, and the reserved `/_emulator/` control path.
+"""The WSGI application: the API routes (routes.py, v1 and v1beta1) and the reserved
+`/_emulator/` control path.
 
 API calls are counted, then may get an injected fault, then are authorized, then served (and a
 "lost" fault drops the connection after serving). Injected faults are counted per method and kind.
@@ -16,12 +17,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import BaseConverter, Map, Rule
+from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from vertex_tuning.emulator import handlers
+from vertex_tuning.emulator import handlers, routes, schema
 from vertex_tuning.emulator.backend import Backend
-from vertex_tuning.emulator.codec import to_dict
 from vertex_tuning.emulator.errors import ApiError, error_info, invalid_argument
 from vertex_tuning.emulator.faults import LOST, FaultPlan, Faults
 from vertex_tuning.emulator.handlers import Call, error_response, json_response
@@ -32,69 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONTROL_PREFIX = "/_emulator/"
-
-
-class _Segment(BaseConverter):
-    """One path segment up to a `:verb` suffix."""
-
-    regex = r"[^/:]+"
-
-
-_LOCATION = "projects/<seg:project>/locations/<seg:location>"
-_P = f"/v1/{_LOCATION}"
-
-
-def _api_rules() -> list[Rule]:
-    """The v1 REST URIs of the GAPIC transports (werkzeug rules belong to one Map each)."""
-    return [
-        Rule(f"{_P}/tuningJobs", methods=["POST"], endpoint="CreateTuningJob"),
-        Rule(f"{_P}/tuningJobs", methods=["GET"], endpoint="ListTuningJobs"),
-        Rule(f"{_P}/tuningJobs/<seg:job>", methods=["GET"], endpoint="GetTuningJob"),
-        Rule(f"{_P}/tuningJobs/<seg:job>:cancel", methods=["POST"], endpoint="CancelTuningJob"),
-        Rule(f"{_P}/models/<seg:model>", methods=["GET"], endpoint="GetModel"),
-        Rule(f"{_P}/models/<seg:model>", methods=["DELETE"], endpoint="DeleteModel"),
-        Rule(f"{_P}/endpoints/<seg:endpoint>", methods=["GET"], endpoint="GetEndpoint"),
-        Rule(f"{_P}/endpoints/<seg:endpoint>", methods=["DELETE"], endpoint="DeleteEndpoint"),
-        Rule(
-            f"{_P}/endpoints/<seg:endpoint>:undeployModel",
-            methods=["POST"],
-            endpoint="UndeployModel",
-        ),
-        # GetOperation: the mixins list /ui/ URIs before /v1/ ones and use the first that fits.
-        *(
-            Rule(
-                f"/{prefix}/{_LOCATION}{path}",
-                methods=["GET"],
-                endpoint="GetOperation",
-            )
-            for prefix in ("v1", "ui")
-            for path in (
-                "/operations/<seg:operation>",
-                "/<any(tuningJobs,models,endpoints):collection>/<seg:id>/operations/<seg:operation>",
-            )
-        ),
-        # generateContent: the four URI patterns of PredictionService's REST transport.
-        Rule(
-            f"{_P}/endpoints/<seg:endpoint>:generateContent",
-            methods=["POST"],
-            endpoint="GenerateContent",
-        ),
-        Rule(
-            f"{_P}/publishers/<seg:publisher>/models/<seg:model>:generateContent",
-            methods=["POST"],
-            endpoint="GenerateContent",
-        ),
-        Rule(
-            "/v1/endpoints/<seg:endpoint>:generateContent",
-            methods=["POST"],
-            endpoint="GenerateContent",
-        ),
-        Rule(
-            "/v1/publishers/<seg:publisher>/models/<seg:model>:generateContent",
-            methods=["POST"],
-            endpoint="GenerateContent",
-        ),
-    ]
 
 
 def _control_rules() -> list[Rule]:
@@ -108,24 +45,11 @@ def _control_rules() -> list[Rule]:
         Rule("/_emulator/config", methods=["POST"], endpoint="config.set"),
         Rule("/_emulator/jobs", methods=["GET"], endpoint="jobs"),
         Rule("/_emulator/jobs/<seg:job>:advance", methods=["POST"], endpoint="advance"),
+        Rule("/_emulator/jobs/<seg:job>:step", methods=["POST"], endpoint="step"),
         Rule("/_emulator/jobs/<seg:job>:finish", methods=["POST"], endpoint="finish"),
+        Rule("/_emulator/datasets", methods=["POST"], endpoint="datasets"),
     ]
 
-
-#: The IAM permission each method needs, for the service's PERMISSION_DENIED wording.
-PERMISSIONS = {
-    "CreateTuningJob": "aiplatform.tuningJobs.create",
-    "GetTuningJob": "aiplatform.tuningJobs.get",
-    "ListTuningJobs": "aiplatform.tuningJobs.list",
-    "CancelTuningJob": "aiplatform.tuningJobs.cancel",
-    "GetModel": "aiplatform.models.get",
-    "DeleteModel": "aiplatform.models.delete",
-    "GetEndpoint": "aiplatform.endpoints.get",
-    "DeleteEndpoint": "aiplatform.endpoints.delete",
-    "UndeployModel": "aiplatform.endpoints.undeploy",
-    "GetOperation": "aiplatform.operations.get",
-    "GenerateContent": "aiplatform.endpoints.predict",
-}
 
 _FAULTS = {
     "429": ApiError(
@@ -154,8 +78,8 @@ class EmulatorApp:
         self._counts: Counter[str] = Counter()
         self._injected: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
-        self._api = Map(_api_rules(), converters={"seg": _Segment}).bind("emulator")
-        self._control = Map(_control_rules(), converters={"seg": _Segment}).bind("emulator")
+        self._api = routes.api_map().bind("emulator")
+        self._control = Map(_control_rules(), converters={"seg": routes.Segment}).bind("emulator")
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
@@ -189,7 +113,7 @@ class EmulatorApp:
 
     def _serve_api(self, request: Request, environ: WSGIEnvironment) -> Response:
         try:
-            method, params = self._api.match(request.path, method=request.method)
+            (method, version), params = self._api.match(request.path, method=request.method)
         except HTTPException:
             message = f"The requested URL {request.path} was not found on this server."
             return error_response(ApiError("NOT_FOUND", message))
@@ -202,7 +126,8 @@ class EmulatorApp:
             if kind is not None and kind != LOST:
                 self._inject_fault(method, kind, environ)
             self._authorize(request, method)
-            response = handlers.HANDLERS[method](Call(self.backend, request, params))
+            call = Call(self.backend, request, {**params, "version": version})
+            response = handlers.HANDLERS[method](call)
         except ApiError as error:
             response = error_response(error)
         except Dropped:
@@ -236,7 +161,7 @@ class EmulatorApp:
                 headers={"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'},
             )
         if token.strip() != self.require_token:
-            permission = PERMISSIONS[method]
+            permission = routes.PERMISSIONS[method]
             resource = "//aiplatform.googleapis.com/" + Call(self.backend, request, {}).resource
             raise ApiError(
                 "PERMISSION_DENIED",
@@ -289,22 +214,41 @@ class EmulatorApp:
             case "config.get":
                 return self._configure({})
             case "jobs":
-                return {"tuningJobs": [to_dict(j) for j in backend.all_jobs()]}
+                return {"tuningJobs": [_job(j) for j in backend.all_jobs()]}
             case "advance":
-                return to_dict(backend.advance(job))
+                return _job(backend.advance(job))
+            case "step":
+                return _job(backend.step(job))
             case "finish":
-                return to_dict(backend.finish(job, body.get("state"), body.get("error")))
+                return _job(backend.finish(job, body.get("state"), body.get("error")))
+            case "datasets":
+                backend.register_dataset(str(body.get("name", "")), str(body.get("uri", "")))
+                return {}
         raise AssertionError(f"unrouted control endpoint {route}")
 
     def _configure(self, body: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(body) - {"jobSeconds", "requireToken"}
+        unknown = set(body) - {"jobSeconds", "requireToken", "operationPolls"}
         if unknown:
             raise ValueError(f"unknown config fields: {', '.join(sorted(unknown))}")
         if "jobSeconds" in body:
             self.backend.job_seconds = float(body["jobSeconds"])
         if "requireToken" in body:
             self.require_token = body["requireToken"] or None
-        return {"jobSeconds": self.backend.job_seconds, "requireToken": self.require_token}
+        if "operationPolls" in body:
+            polls = int(body["operationPolls"])
+            if polls < 0:
+                raise ValueError(f"operationPolls must not be negative, got {polls}")
+            self.backend.operation_polls = polls
+        return {
+            "jobSeconds": self.backend.job_seconds,
+            "requireToken": self.require_token,
+            "operationPolls": self.backend.operation_polls,
+        }
+
+
+def _job(job: dict[str, Any]) -> dict[str, Any]:
+    """A job as the control API shows it: v1beta1 JSON (every field, `tuningJobState` too)."""
+    return schema.render("v1beta1", "TuningJob", job)
 
 
 def _drop(method: str, environ: WSGIEnvironment) -> None:

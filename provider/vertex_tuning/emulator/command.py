@@ -48,6 +48,14 @@ def _names(text: str | None) -> list[str]:
     help="How long a tuning job runs; 0 or less: jobs only move through the control API.",
 )
 @click.option(
+    "--operation-polls",
+    default=1,
+    type=click.IntRange(min=0),
+    envvar=f"{ENV_PREFIX}OPERATION_POLLS",
+    show_envvar=True,
+    help="GetOperation calls until a long-running operation is done; 0: done at once.",
+)
+@click.option(
     "--require-token",
     default=None,
     envvar=f"{ENV_PREFIX}REQUIRE_TOKEN",
@@ -119,6 +127,7 @@ def main(
     host: str,
     port: int,
     job_seconds: float,
+    operation_polls: int,
     require_token: str | None,
     fault_rate: float,
     fault_kinds: str,
@@ -129,7 +138,8 @@ def main(
     seed: int | None,
     log_requests: bool,
 ) -> None:
-    """Run a local Vertex AI (v1 REST) for Gemini tuning: jobs, models, endpoints, prediction.
+    """Run a local Vertex AI (v1 and v1beta1 REST) for Gemini tuning: jobs, models,
+    checkpoints, endpoints, prediction.
 
     Prints one line, `Vertex AI emulator listening on URL (storage: URL)`, once ready;
     stops on SIGTERM or SIGINT. Datasets are read from STORAGE_EMULATOR_HOST, or from a
@@ -155,6 +165,7 @@ def main(
         host=host,
         port=port,
         job_seconds=job_seconds,
+        operation_polls=operation_polls,
         require_token=require_token or None,
         faults=faults,
         state_file=state_file,

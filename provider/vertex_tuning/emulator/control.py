@@ -71,8 +71,13 @@ class EmulatorControl:
         self._call("POST", "faults", {})
 
     def configure(self, **settings: Any) -> dict[str, Any]:
-        """Change settings at run time: job_seconds=..., require_token=... (None: no auth)."""
-        names = {"job_seconds": "jobSeconds", "require_token": "requireToken"}
+        """Change settings at run time: job_seconds=..., require_token=... (None: no auth),
+        operation_polls=... (GetOperation calls until an operation is done; 0: at once)."""
+        names = {
+            "job_seconds": "jobSeconds",
+            "require_token": "requireToken",
+            "operation_polls": "operationPolls",
+        }
         unknown = set(settings) - set(names)
         if unknown:
             raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
@@ -90,6 +95,11 @@ class EmulatorControl:
         """Move a job (id or resource name) to its next state now; returns the job JSON."""
         return self._call("POST", f"jobs/{_job_id(job)}:advance", {})
 
+    def step(self, job: str) -> dict[str, Any]:
+        """Move a job one detailed state on (tuningJobState: waiting for quota, processing
+        dataset, waiting for capacity, tuning, post-processing, then done); returns its JSON."""
+        return self._call("POST", f"jobs/{_job_id(job)}:step", {})
+
     def finish(
         self,
         job: str,
@@ -106,6 +116,11 @@ class EmulatorControl:
         if any(v is not None for v in error.values()):
             body["error"] = {k: v for k, v in error.items() if v is not None}
         return self._call("POST", f"jobs/{_job_id(job)}:finish", body)
+
+    def register_dataset(self, name: str, gcs_uri: str) -> None:
+        """Let the Vertex dataset `projects/P/locations/L/datasets/ID` stand for a gs:// JSONL,
+        so tuning jobs can name it as training or validation data."""
+        self._call("POST", "datasets", {"name": name, "uri": gcs_uri})
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         data = json.dumps(body).encode() if body is not None else None

@@ -9,8 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from google.cloud.aiplatform_v1 import types
-
+from vertex_tuning.emulator import schema
 from vertex_tuning.emulator.errors import invalid_argument
 
 Predicate = Callable[[Any], bool]
@@ -19,8 +18,12 @@ _TERM = re.compile(r'^(?P<field>state|labels\.(?P<key>[^\s="]+))\s*=\s*(?P<value
 _AND = re.compile(r"\s+AND\s+")
 
 
+def _job_states() -> frozenset[str]:
+    return frozenset(schema.api("v1").properties("TuningJob")["state"]["enum"])
+
+
 def parse_filter(text: str) -> Predicate:
-    """A predicate over TuningJob messages; an empty filter matches every job."""
+    """A predicate over TuningJob JSON; an empty filter matches every job."""
     text = text.strip()
     if not text:
         return lambda job: True
@@ -39,11 +42,10 @@ def _term(term: str, whole: str) -> Predicate:
     value = match["value"].strip('"')
     key = match["key"]
     if key is not None:
-        return lambda job: job.labels.get(key) == value
-    if value not in types.JobState.__members__:
+        return lambda job: (job.get("labels") or {}).get(key) == value
+    if value not in _job_states():
         raise invalid_argument(f'Invalid filter "{whole}": unknown state "{value}".', "filter")
-    state = types.JobState.__members__[value]
-    return lambda job: bool(job.state == state)
+    return lambda job: job.get("state") == value
 
 
 def encode_token(seq: int) -> str:

@@ -1,32 +1,34 @@
 """GenerateContent's wire shapes: the prompt it answers, the base models it serves, the response
-with usage metadata and finish reason."""
+with usage metadata and finish reason (API JSON)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from google.cloud.aiplatform_v1 import types
-
 from vertex_tuning.emulator import catalog
 from vertex_tuning.emulator.datasets import tokens
 from vertex_tuning.emulator.errors import ApiError, invalid_argument
+from vertex_tuning.emulator.records import timestamp
+
+Json = dict[str, Any]
 
 
-def prompt(request: Any) -> str:
+def prompt(request: Json) -> str:
     """The text of the last user turn (an unset role means user)."""
-    if not request.contents:
+    contents = request.get("contents") or []
+    if not contents:
         raise invalid_argument("contents must not be empty.", "contents")
-    users = [c for c in request.contents if c.role in ("", "user")]
+    users = [c for c in contents if c.get("role", "") in ("", "user")]
     if not users:
         raise invalid_argument("contents must contain a user turn.", "contents")
-    return " ".join(str(part.text) for part in users[-1].parts if part.text)
+    return " ".join(str(p["text"]) for p in users[-1].get("parts", []) if p.get("text"))
 
 
 def publisher_model(model: str) -> str:
     """The base model id in `[projects/P/locations/L/]publishers/google/models/ID`, or 404."""
     _, publisher, _, model_id = model[model.index("publishers/") :].split("/")
-    if publisher != "google" or model_id not in catalog.TUNABLE:
+    if publisher != "google" or not catalog.serves(model_id):
         raise ApiError(
             "NOT_FOUND",
             f"Publisher Model `{model}` was not found or your project does not have access to it.",
@@ -34,23 +36,29 @@ def publisher_model(model: str) -> str:
     return model_id
 
 
-def response(request: Any, answer: str, model_version: str, now: datetime, response_id: str) -> Any:
+def response(
+    request: Json, answer: str, model_version: str, now: datetime, response_id: str
+) -> Json:
     """One candidate, finished with STOP, and token counts estimated like the datasets'."""
-    prompt_tokens = sum(tokens(str(part.text)) for c in request.contents for part in c.parts)
+    prompt_tokens = sum(
+        tokens(str(part.get("text", "")))
+        for content in request.get("contents", [])
+        for part in content.get("parts", [])
+    )
     answer_tokens = tokens(answer)
-    usage = types.GenerateContentResponse.UsageMetadata(
-        prompt_token_count=prompt_tokens,
-        candidates_token_count=answer_tokens,
-        total_token_count=prompt_tokens + answer_tokens,
-    )
-    candidate = types.Candidate(
-        content=types.Content(role="model", parts=[types.Part(text=answer)]),
-        finish_reason=types.Candidate.FinishReason.STOP,
-    )
-    return types.GenerateContentResponse(
-        candidates=[candidate],
-        usage_metadata=usage,
-        model_version=model_version,
-        create_time=now,
-        response_id=response_id,
-    )
+    return {
+        "candidates": [
+            {
+                "content": {"role": "model", "parts": [{"text": answer}]},
+                "finishReason": "STOP",
+            }
+        ],
+        "usageMetadata": {
+            "promptTokenCount": prompt_tokens,
+            "candidatesTokenCount": answer_tokens,
+            "totalTokenCount": prompt_tokens + answer_tokens,
+        },
+        "modelVersion": model_version,
+        "createTime": timestamp(now),
+        "responseId": response_id,
+    }

@@ -46,6 +46,7 @@ def serve(
     port: int = 0,
     *,
     job_seconds: float = 5.0,
+    operation_polls: int = 1,
     require_token: str | None = None,
     faults: FaultPlan | None = None,
     state_file: Path | str | None = None,
@@ -57,7 +58,8 @@ def serve(
     """Run an emulator on a thread until the block exits; port 0 picks a free port.
 
     Storage: `storage_url`, else STORAGE_EMULATOR_HOST, else a gcp-storage-emulator started
-    (and stopped) here. The environment is left untouched.
+    (and stopped) here. The environment is left untouched. Long-running operations are done at
+    the `operation_polls`-th GetOperation (0: at once).
     """
     if not log_requests and logging.getLogger("werkzeug").level == logging.NOTSET:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -73,6 +75,7 @@ def serve(
         backend = Backend(
             GcsReader(storage_url),
             job_seconds=job_seconds,
+            operation_polls=operation_polls,
             clock=clock,
             state_file=Path(state_file) if state_file is not None else None,
             rng=rng,
