@@ -136,6 +136,22 @@ def test_publisher_prefix_and_tuned_models_are_accepted() -> None:
     assert failures == [] and inputs["base_model"] == tuned
 
 
+def test_the_default_name_says_which_spec_it_is() -> None:
+    first, _ = check(tuned_model_display_name=..., adapter_size=4)
+    spelled, _ = check(tuned_model_display_name=..., adapter_size="ADAPTER_SIZE_FOUR")
+    assert spelled["tuned_model_display_name"] == first["tuned_model_display_name"]
+    replaced, _ = check_inputs(
+        first, {**VALID, "tuned_model_display_name": None, "epoch_count": 7}, DEFAULTS
+    )
+    # A replacement is a new job: its name differs, so `jobs list` tells the two apart.
+    assert replaced["tuned_model_display_name"] != first["tuned_model_display_name"]
+    legacy = {**first, "tuned_model_display_name": "support-0123abcd"}  # named before 0.2
+    kept, _ = check_inputs(
+        legacy, {**VALID, "tuned_model_display_name": None, "adapter_size": 4}, DEFAULTS
+    )
+    assert kept["tuned_model_display_name"] == "support-0123abcd"
+
+
 def test_auto_name_is_derived_from_the_resource_and_stable_across_updates() -> None:
     first, _ = check(tuned_model_display_name=...)
     assert first["tuned_model_display_name"].startswith("support-")

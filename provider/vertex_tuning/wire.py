@@ -392,14 +392,19 @@ def endpoint_uri(base_url: str, endpoint: str, api_version: str = "v1") -> str:
     return f"{base_url}/{api_version}/{endpoint}:generateContent" if endpoint else ""
 
 
-#: Data stats that quote the training data itself (the service's sample conversations): kept out
-#: of Pulumi outputs, so customer text never lands in state or the update's display.
-_QUOTED_DATA_STATS = frozenset({"user_dataset_examples"})
+def stats_summary(stats: Mapping[str, Any]) -> dict[str, Any]:
+    """The data stats an output carries: counts, tokens, steps, truncated examples.
+
+    The distributions (histogram buckets, percentiles) would make every diff of a replaced job
+    a hundred lines, and the sample conversations quote customer text, which must never reach
+    state: `vertex-tuning jobs get` shows all of it.
+    """
+    return {k: v for k, v in stats.items() if not isinstance(v, Mapping | list)}
 
 
 def outputs_from_job(job: Job, base_url: str, api_version: str = "v1") -> dict[str, Any]:
     """The TuningJob's outputs; the provider merges the inputs (with project/location) in."""
-    stats = {k: v for k, v in job.data_stats.items() if k not in _QUOTED_DATA_STATS}
+    stats = stats_summary(job.data_stats)
     return {
         "job_name": job.name,
         "state": job.state,

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
@@ -102,10 +103,28 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         failures: list[Failure],
     ) -> dict[str, Any]:
         if not values.get("tuned_model_display_name") and "tuned_model_display_name" not in unknown:
-            values["tuned_model_display_name"] = olds.get("tuned_model_display_name") or auto_name(
-                str(values.get("resource_key", ""))
-            )
+            values["tuned_model_display_name"] = self._default_name(olds, values)
         return values
+
+    def _default_name(self, olds: Mapping[str, Any], values: Mapping[str, Any]) -> str:
+        """The resource name and a digest of its URN and spec: each spec names its own job.
+
+        Derived, never random: a create interrupted before the engine recorded it comes back
+        with no olds, and the same name (so the same fingerprint) adopts its running job. The
+        old name stays while the spec does (a name from before the spec was part of it).
+        """
+        from pydantic import ValidationError
+
+        key = str(values.get("resource_key", ""))
+        try:
+            named = {**values, "tuned_model_display_name": "-"}
+            spec = _spec_of(cast("TuningJobInputs", self.inputs().model_validate(named)))
+        except ValidationError:
+            return auto_name(key)  # the spec's own rule will say what is wrong
+        old_name = olds.get("tuned_model_display_name")
+        if old_name and _spec_of_raw(olds) == spec:
+            return str(old_name)
+        return auto_name(key, spec)
 
     def notes(self, inputs: TuningJobInputs) -> list[str]:
         return [inputs.model.warning] if inputs.model.warning else []
@@ -221,14 +240,24 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         )
 
 
-def auto_name(resource_key: str) -> str:
-    """The resource name plus a suffix derived from its URN, never random.
-
-    A create interrupted before the engine recorded it comes back with no olds; the same name
-    (so the same fingerprint) is what lets it adopt its running job instead of paying twice.
-    """
+def auto_name(resource_key: str, spec: Mapping[str, Any] | None = None) -> str:
+    """The resource name plus a suffix derived from its URN and spec, never random."""
     name = resource_key.rsplit("::", 1)[-1].rsplit("/", 1)[-1] or "tuned-model"
-    return f"{name[:119]}-{hashlib.sha256(resource_key.encode()).hexdigest()[:8]}"
+    payload = resource_key if spec is None else json.dumps([resource_key, spec], sort_keys=True)
+    return f"{name[:119]}-{hashlib.sha256(payload.encode()).hexdigest()[:8]}"
+
+
+def _spec_of(inputs: TuningJobInputs) -> dict[str, Any]:
+    """The training spec a default name follows: every replacing input but the name itself."""
+    checked = inputs.model_dump(mode="json", exclude_none=True)
+    return _spec_of_raw(checked)
+
+
+def _spec_of_raw(values: Mapping[str, Any]) -> dict[str, Any]:
+    from vertex_tuning.resources.tuning_job_inputs import TuningJobInputs
+
+    fields = TuningJobInputs.replace_on_change() - {"tuned_model_display_name"}
+    return {k: v for k, v in values.items() if k in fields and v not in (None, "", {}, [])}
 
 
 def _data_check(
