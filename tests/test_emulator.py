@@ -22,7 +22,8 @@ from google.cloud import aiplatform_v1 as v1
 from google.cloud.storage import Client as StorageClient
 from google.protobuf import empty_pb2
 
-from vertex_tuning.emulator import ControlError, FaultPlan, serve
+from conftest import SUPPORT_EXAMPLES
+from vertex_tuning.emulator import ControlError, FaultPlan, serve, tokens
 
 JOB_NAME = re.compile(r"^projects/(\d{12})/locations/us-central1/tuningJobs/(\d{19})$")
 State = v1.JobState
@@ -120,7 +121,13 @@ def test_manual_progression_succeeds_with_model_endpoint_and_stats(
     stats = job.tuning_data_stats.supervised_tuning_data_stats
     assert stats.tuning_dataset_example_count == 3
     assert stats.total_billable_character_count == stats.total_tuning_character_count > 100
-    assert stats.total_billable_token_count == -(-stats.total_tuning_character_count // 4)
+    # Billed by the emulator's one tokenizer, the one its CountTokens answers with.
+    texts = [
+        "".join(part["text"] for part in content["parts"])
+        for example in SUPPORT_EXAMPLES
+        for content in example["contents"]
+    ]
+    assert stats.total_billable_token_count == sum(tokens.count(t) for t in texts)
     assert stats.tuning_step_count > 0
     inputs = stats.user_input_token_distribution
     assert inputs.min_ <= inputs.median <= inputs.max_ and inputs.sum > 0

@@ -373,11 +373,11 @@ def failed_with(emulator: Any, rest: Rest, body: dict[str, Any]) -> str:
 def test_an_example_over_the_models_token_limit_fails_the_job(
     emulator: Any, rest: Rest, datasets: Any
 ) -> None:
-    long = conversation("summarize", "x" * (131_072 * 4))  # 131,073 tokens with the prompt
+    long = conversation("summarize", "7" * 131_072)  # a token per digit: 131,073 with the prompt
     uri = datasets.upload("long.jsonl", [DATA[0], long])
     message = failed_with(emulator, rest, sft(uri, base="gemini-2.5-pro"))
     assert message == (
-        "Training example 2 has 131,075 tokens; gemini-2.5-pro accepts at most 131,072 input "
+        "Training example 2 has 131,073 tokens; gemini-2.5-pro accepts at most 131,072 input "
         "and output tokens per example."
     )
 

@@ -3,8 +3,9 @@ JSONL formats, the model's dataset limits, failure wording, and the statistics t
 
 Lines are parsed by the same strict schema parser as request bodies (schema.py): unknown fields,
 wrong types, bad base64 in inlineData, duplicate keys and lone surrogates fail the job naming the
-line. Token counts are estimates (a quarter of the characters, rounded up; an image, audio or
-file part counts MEDIA_TOKENS): the service publishes neither its tokenizer nor its batch size.
+line. Tokens are counted by the emulator's one tokenizer (tokens.py), the one CountTokens
+answers with, so an estimate made through CountTokens can be checked against the bill; the
+service publishes neither its tokenizer nor its batch size.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vertex_tuning.emulator import schema
+from vertex_tuning.emulator import tokens as tokenizer
 from vertex_tuning.emulator.catalog import Limits
 from vertex_tuning.emulator.checkpoints import steps_per_epoch
 from vertex_tuning.emulator.errors import ApiError
 
 SAMPLE_EXAMPLES = 3
 HISTOGRAM_BUCKETS = 10
-MEDIA_TOKENS = 258
+MEDIA_TOKENS = tokenizer.MEDIA_TOKENS
 Json = dict[str, Any]
 
 
@@ -46,6 +48,9 @@ class Example:
     multimodal: bool = False
     completions: tuple[tuple[float, str], ...] = ()  # preference data: (score, text)
     raw: Json = field(default_factory=dict)
+    #: What the example bills per epoch: every turn and the system instruction (supervised);
+    #: the prompt twice and both completions (preference).
+    billable_tokens: int = 0
 
     def text(self, role: str) -> str:
         return "\n".join(text for r, text in self.turns if r == role)
@@ -102,11 +107,13 @@ def _supervised(line: str) -> Example:
     if turns[-1][0] != "model":
         raise ValueError('the last entry of "contents" must have role "model"')
     system = request.get("systemInstruction") or {}
+    total = _tokens(system) + sum(_tokens(c) for c in request["contents"])
     return Example(
         system=_text(system),
         turns=tuple(turns),
         contents=tuple(request["contents"]),
-        tokens=_tokens(system) + sum(_tokens(c) for c in request["contents"]),
+        tokens=total,
+        billable_tokens=total,
         multimodal=any(_is_media(c) for c in [system, *request["contents"]]),
         raw=request,
     )
@@ -154,6 +161,7 @@ def _preference(line: str) -> Example:
         tokens=prompt_tokens + max(_tokens(c) for _, _, c in scored),
         completions=tuple((s, t) for s, t, _ in scored),
         raw=example,
+        billable_tokens=2 * prompt_tokens + sum(_tokens(c) for _, _, c in scored),
     )
 
 
@@ -178,14 +186,12 @@ def _is_media(content: Json) -> bool:
 
 
 def _tokens(content: Json) -> int:
-    parts = content.get("parts", [])
-    media = sum(1 for p in parts if "inlineData" in p or "fileData" in p)
-    return tokens(_text(content)) + media * MEDIA_TOKENS
+    return tokenizer.content_tokens(content) if content else 0
 
 
 def tokens(text: str) -> int:
-    """The emulator's token estimate: characters / 4, rounded up."""
-    return math.ceil(len(text) / 4)
+    """The tokens of `text`, by the emulator's one tokenizer (tokens.py)."""
+    return tokenizer.count(text)
 
 
 # --- limits --------------------------------------------------------------------------------------
@@ -280,7 +286,7 @@ def supervised_stats(examples: Sequence[Example], epochs: int) -> Json:
         "tuningDatasetExampleCount": str(len(examples)),
         "totalTuningCharacterCount": str(characters),
         "totalBillableCharacterCount": str(characters),
-        "totalBillableTokenCount": str(math.ceil(characters / 4)),
+        "totalBillableTokenCount": str(sum(e.billable_tokens for e in examples)),
         "tuningStepCount": str(steps_per_epoch(len(examples)) * epochs),
         "userInputTokenDistribution": distribution(inputs, supervised=True),
         "userOutputTokenDistribution": distribution(outputs, supervised=True),
@@ -298,7 +304,7 @@ def preference_stats(examples: Sequence[Example], epochs: int) -> Json:
     variances = [statistics.pvariance([s for s, _ in e.completions]) for e in examples]
     return {
         "tuningDatasetExampleCount": str(len(examples)),
-        "totalBillableTokenCount": str(2 * sum(prompts) + sum(replies)),
+        "totalBillableTokenCount": str(sum(e.billable_tokens for e in examples)),
         "tuningStepCount": str(steps_per_epoch(len(examples)) * epochs),
         "userInputTokenDistribution": distribution(prompts),
         "userOutputTokenDistribution": distribution(replies),

@@ -10,7 +10,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from vertex_tuning.emulator import operations, schema
+from vertex_tuning.emulator import operations, prediction, schema, tokens
 from vertex_tuning.emulator.backend import Backend
 from vertex_tuning.emulator.errors import ApiError, invalid_argument
 
@@ -181,6 +181,16 @@ def generate_content(call: Call) -> Response:
     return call.render("GenerateContentResponse", response)
 
 
+def count_tokens(call: Call) -> Response:
+    """CountTokens by the emulator's tokenizer (tokens.py), which also bills its jobs."""
+    request = call.body("CountTokensRequest")
+    if "/endpoints/" not in f"/{call.resource}":
+        prediction.publisher_model(call.resource)  # a model the emulator does not serve: 404
+    if not request.get("contents") and not request.get("instances"):
+        raise invalid_argument("contents must not be empty.", "contents")
+    return call.render("CountTokensResponse", tokens.count_tokens(request))
+
+
 #: RPC method name -> handler; the names are what /_emulator/requests counts.
 HANDLERS: dict[str, Handler] = {
     "CreateTuningJob": create_tuning_job,
@@ -198,4 +208,5 @@ HANDLERS: dict[str, Handler] = {
     "UndeployModel": undeploy_model,
     "GetOperation": get_operation,
     "GenerateContent": generate_content,
+    "CountTokens": count_tokens,
 }

@@ -39,6 +39,12 @@ METHODS: dict[str, tuple[str, ...]] = {
         "endpoints.generateContent",
         "publishers.models.generateContent",
     ),
+    "CountTokens": (
+        "projects.locations.publishers.models.countTokens",
+        "projects.locations.endpoints.countTokens",
+        "publishers.models.countTokens",
+        "endpoints.countTokens",
+    ),
 }
 
 #: The IAM permission each method needs, for the service's PERMISSION_DENIED wording.
@@ -58,6 +64,7 @@ PERMISSIONS = {
     "UndeployModel": "aiplatform.endpoints.undeploy",
     "GetOperation": "aiplatform.operations.get",
     "GenerateContent": "aiplatform.endpoints.predict",
+    "CountTokens": "aiplatform.endpoints.predict",
 }
 
 
