@@ -124,6 +124,10 @@ class Vertex:
     def generate_content(self, model: str, body: Json) -> Json:
         return self._call("generating content", model, "POST", f"{model}:generateContent", body)
 
+    def count_tokens(self, model: str, body: Json) -> Json:
+        """CountTokens for a publisher model (or an endpoint): retried, it bills nothing."""
+        return self._call("counting tokens", model, "POST", f"{model}:countTokens", body)
+
     # --- plumbing ---
     def _call(
         self,

@@ -109,6 +109,8 @@ class Job:
     data_stats: dict[str, Any] = field(default_factory=dict)
     #: What evaluation during tuning returned: the runs (plain values) and the metrics' URI.
     evaluation: dict[str, Any] = field(default_factory=dict)
+    #: Epochs the job completed (v1beta1 `tuningJobMetadata`; v1 does not say).
+    completed_epochs: int | None = None
 
     @property
     def id(self) -> str:
@@ -180,6 +182,16 @@ def generate_request(prompt: str) -> dict[str, Any]:
     return {"contents": [{"role": "user", "parts": [{"text": prompt}]}]}
 
 
+def count_tokens_request(contents: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """A CountTokens body: the Contents to count, in order."""
+    return {"contents": [dict(c) for c in contents]}
+
+
+def tokens_from_api(response: Mapping[str, Any]) -> int:
+    """A CountTokensResponse's `totalTokens` (an int32: a JSON number)."""
+    return int(response.get("totalTokens") or 0)
+
+
 def label_filter(key: str, value: str) -> str:
     """One `labels.KEY=VALUE` term of a ListTuningJobs filter, quoted when it must be."""
     quoted = value if re.fullmatch(r"[\w-]+", value) else json.dumps(value)
@@ -221,6 +233,7 @@ def job_from_api(body: Mapping[str, Any]) -> Job:
     tuned = body.get("tunedModel") or {}
     pre_tuned = body.get("preTunedModel") or {}
     base = body.get("baseModel") or pre_tuned.get("tunedModelName", "")
+    completed = (body.get("tuningJobMetadata") or {}).get("completedEpochCount")
     evaluation = {
         "runs": plain(body.get("evaluateDatasetRuns") or []),
         "metrics_uri": str(body.get("gcsMetricsUri") or ""),
@@ -268,6 +281,7 @@ def job_from_api(body: Mapping[str, Any]) -> Job:
         error=job_error,
         data_stats=plain(stats),
         evaluation=evaluation if evaluation["runs"] or evaluation["metrics_uri"] else {},
+        completed_epochs=int(completed) if completed else None,
     )
 
 
