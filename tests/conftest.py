@@ -149,6 +149,16 @@ SUPPORT_EXAMPLES = [
 ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def token_count_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A token-count cache of the session's own (VERTEX_TUNING_CACHE_DIR), never the user's:
+    providers and CLIs the tests start inherit it."""
+    path = str(tmp_path_factory.mktemp("token-counts"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VERTEX_TUNING_CACHE_DIR", path)
+        yield path
+
+
 @pytest.fixture(scope="session")
 def storage_url() -> Iterator[str]:
     """The real gcp-storage-emulator for the session; STORAGE_EMULATOR_HOST points at it."""

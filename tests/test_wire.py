@@ -89,6 +89,7 @@ def test_outputs_name_the_endpoint_and_the_url_callers_post_to() -> None:
     outs = wire.outputs_from_job(job, "https://us-central1-aiplatform.googleapis.com")
     # The provider adds what the job does not say: its owner, the checkpoint the model serves.
     provider_adds = {"owner", "serving_checkpoint_id", "drift", "repair"}
+    provider_adds |= {"billed_tokens", "cost_usd", "estimate_error_percent"}  # its cost
     assert set(outs) | provider_adds == set(TuningJobOutputs.names())
     assert outs["state"] == "JOB_STATE_SUCCEEDED"
     assert outs["job_name"] == NAME

@@ -10,6 +10,7 @@ unchanged file (even moved elsewhere) changes nothing. check and diff stay free 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Mapping
@@ -99,8 +100,66 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
         except OSError as exc:
             failures.append(Failure("source", f"reading {source}: {exc.strerror or exc}"))
         else:
-            failures += _data_failures(source, report, values.get("validation_fraction"), rules)
+            found = _data_failures(source, report, values.get("validation_fraction"), rules)
+            failures += found
+            if not found:
+                values.update(self._estimate(source, values, failures))
         return values
+
+    def _estimate(
+        self, source: str, values: Mapping[str, Any], failures: list[Failure]
+    ) -> dict[str, Any]:
+        """The cost estimate of valid data, said on the row: counted (or cached) training
+        examples' tokens, the epochs and the price. Nothing here calls a tuning API."""
+        from vertex_tuning import cost, counting, prices
+
+        try:
+            model = catalog.normalize_base_model(str(values.get("base_model") or ""))
+        except ValueError:
+            model = ""  # unset (counted as the default model, unpriced) or the model's rule
+        try:
+            negotiated = prices.overrides(self.config_get(prices.PRICES_KEY))
+        except prices.PricesInvalid as exc:
+            failures.append(Failure("base_model", str(exc)))
+            return {}
+        fraction = values.get("validation_fraction")
+        split = float(fraction) if isinstance(fraction, int | float) else None
+        if fraction is not None and (split is None or not 0 < split <= 0.5):
+            return {}  # the fraction's own rule says what is wrong
+
+        def lines() -> Any:
+            if split is None:
+                return counting.file_lines(source)()
+            with open(source, "rb") as handle:
+                return dataset.split_examples(handle, split, seed_key=SPLIT_KEY)[0]
+
+        method: catalog.Method = (
+            "preference" if values.get("method") == "preference" else "supervised"
+        )
+        service, why = _service(self.config_get, values.get("project"))
+        counted = counting.count(
+            lines,
+            key=counting.key_for(str(values["content_hash"]), split),
+            method=method,
+            model=model or COUNTING_MODEL,
+            service=service,
+            why=why,
+        )
+        epochs = values.get("epoch_count")
+        found = cost.estimate(
+            counted,
+            model=model or COUNTING_MODEL,
+            epochs=int(epochs) if isinstance(epochs, int | float) and epochs >= 1 else None,
+            negotiated=negotiated,
+        )
+        if not model:
+            found = dataclasses.replace(found, price=None, model="")
+        say(f"training dataset {values.get('name')}: {found.line()}")
+        return {
+            "token_count": counted.to_json(),
+            "estimated_billable_tokens": found.billable_tokens,
+            "estimated_cost_usd": found.cost_usd,
+        }
 
     def check_inputs(
         self,
@@ -126,6 +185,7 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
                 "checked; run the update again"
             )
         held_out, checksums = self._upload(inputs)
+        self._remember_count(inputs, checksums)
         outputs = _outputs(inputs, report, held_out, checksums)
         say(_summary(outputs))
         return CreateResult(inputs.uri, without_none({**props, **outputs.to_dict()}))
@@ -174,6 +234,16 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
         say(f"training dataset: uploaded {inputs.uri} again")
         return UpdateResult(without_none({**olds, **news, "checksums": checksums, "drift": ""}))
 
+    def _remember_count(self, inputs: TrainingDatasetInputs, checksums: Mapping[str, str]) -> None:
+        """The uploaded object's count, by URI: a TuningJob previewed on it finds it there."""
+        from vertex_tuning import counting
+
+        counted = counting.TokenCount.from_json(inputs.token_count)
+        service, _ = _service(self.config_get, inputs.project)
+        if counted is not None and service is not None:
+            md5 = checksums.get(inputs.uri, "")
+            counting.Cache().put_uri(inputs.uri, md5, counted, service.endpoint)
+
     def _upload(self, inputs: TrainingDatasetInputs) -> tuple[int, dict[str, str]]:
         """Upload the file (split when asked): (examples held out, each object's MD5)."""
         from vertex_tuning import gcs
@@ -205,6 +275,22 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
         for uri in uris:
             if gcs.delete(storage, uri):
                 say(f"training dataset: deleted {uri}")
+
+
+#: The model tokens are counted for when base_model is unset (the 2.x models share one
+#: tokenizer, per google-genai's local tokenizer table); such an estimate has no price.
+COUNTING_MODEL = "gemini-2.5-flash"
+
+
+def _service(config_get: Any, project: Any) -> tuple[Any, str]:
+    """Where countTokens runs for this stack: (counting.Service, "") or (None, why not)."""
+    from vertex_tuning import counting
+
+    if not isinstance(project, str) or not project:
+        return None, "no project to count in (set gcp:project)"
+    settings = settings_mod.resolve(config_get)
+    location = settings_mod.default_location(config_get) or "us-central1"
+    return counting.Service(settings, project, location), ""
 
 
 @dataclass(frozen=True)
@@ -335,6 +421,9 @@ class TrainingDataset(Resource, module="vertex-tuning", name="TrainingDataset"):
     usual) holds out a deterministic share as `validation_uri` ("" without a split, which
     TuningJob's validation_dataset_uri reads as none). `base_model` holds the data to that
     model's limits and `method="preference"` to the preference format, both at preview.
+    Preview also counts the training examples' billable tokens (countTokens for `base_model`,
+    cached by content) and prices `epoch_count` epochs of them (`token_count`,
+    `estimated_billable_tokens`, `estimated_cost_usd`, known before anything is uploaded).
     Destroy deletes the objects unless `retain_on_delete`; buckets are never created or
     deleted.
     """
@@ -352,6 +441,11 @@ class TrainingDataset(Resource, module="vertex-tuning", name="TrainingDataset"):
     stats: pulumi.Output[dict[str, Any]]
     bucket: pulumi.Output[str]
     prefix: pulumi.Output[str]
+    #: Known at preview: the training examples' tokens per epoch (pass it to a TuningJob as
+    #: `training_token_count`), the training tokens for `epoch_count` epochs and their price.
+    token_count: pulumi.Output[dict[str, Any]]
+    estimated_billable_tokens: pulumi.Output[int]
+    estimated_cost_usd: pulumi.Output[float]
 
     def __init__(
         self,
@@ -365,6 +459,7 @@ class TrainingDataset(Resource, module="vertex-tuning", name="TrainingDataset"):
         project: pulumi.Input[str] | None = None,
         base_model: pulumi.Input[str] | None = None,
         method: pulumi.Input[str] | None = None,
+        epoch_count: pulumi.Input[int] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         settings_mod.refuse_plaintext_token()
@@ -383,7 +478,11 @@ class TrainingDataset(Resource, module="vertex-tuning", name="TrainingDataset"):
             "project": project,
             "base_model": base_model,
             "method": method,
+            "epoch_count": epoch_count,
             "content_hash": None,
+            "token_count": None,
+            "estimated_billable_tokens": None,
+            "estimated_cost_usd": None,
         }
         super().__init__(
             TrainingDatasetProvider(),

@@ -7,7 +7,7 @@ check has something to validate (see resources/base.py).
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
@@ -31,6 +31,15 @@ class TrainingDatasetInputs(Inputs):
     base_model: rules.Text | None = None
     #: The data's format: "supervised" examples or "preference" pairs.
     method: catalog.Method = "supervised"
+
+    #: The epochs its cost estimate is for (the TuningJob's epoch_count); unset: an assumption.
+    epoch_count: Annotated[rules.Count | None, Field(ge=1, le=100)] = None
+
+    # --- the cost estimate check makes (counting.py, cost.py): never a change of its own ---
+    #: The training examples' billable tokens per epoch, and how they were counted.
+    token_count: Annotated[dict[str, Any] | None, DERIVED, NOT_DIFFED] = None
+    estimated_billable_tokens: Annotated[int | None, DERIVED, NOT_DIFFED] = None
+    estimated_cost_usd: Annotated[float | None, DERIVED, NOT_DIFFED] = None
 
     # --- where to read and how to behave: no new objects ---
     # Where the file lives does not matter, only what it holds: moving it changes nothing.

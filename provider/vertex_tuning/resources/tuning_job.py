@@ -17,7 +17,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    UpdateResult,
+)
 
 from vertex_tuning import interrupts, names, ownership, pulumi_compat, states
 from vertex_tuning import settings as settings_mod
@@ -71,6 +79,11 @@ class TuningJobOutputs(Outputs):
     #: REDEPLOY (the model to a new endpoint) or RETUNE (the model itself is gone).
     drift: str = ""
     repair: str = ""
+    #: After the run (tuning_job_cost.bill): the training tokens billed (the data's
+    #: totalBillableTokenCount x the epochs run), their price, and the estimate's error.
+    billed_tokens: int | None = None
+    cost_usd: float | None = None
+    estimate_error_percent: float | None = None
 
 
 REDEPLOY = "redeploy the tuned model to a new endpoint"
@@ -129,15 +142,40 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
     def notes(self, inputs: TuningJobInputs) -> list[str]:
         return [inputs.model.warning] if inputs.model.warning else []
 
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """As every resource checks, then the cost estimate and the budget (tuning_job_cost)."""
+        result = super().check(olds, news)
+        if result.failures or result.inputs is olds:
+            return result  # wrong, or unchanged since the stored estimate
+        from vertex_tuning.resources import tuning_job_cost
+
+        replaced_by = self.inputs().replace_on_change()
+        found, failures = tuning_job_cost.at_check(
+            olds, result.inputs, self.config_get, replaced_by
+        )
+        checks = [CheckFailure(f.property, f.reason) for f in failures]
+        return CheckResult({**result.inputs, **found}, checks)
+
     # --- create ---
     def create(self, props: dict[str, Any]) -> CreateResult:
         from vertex_tuning import jobs
+        from vertex_tuning.resources import tuning_job_cost
 
         inputs = self.parsed(props)
         settings = settings_mod.resolve(self.config_get)
         vertex = _vertex(settings, inputs.location)
+        estimated: dict[str, Any] = {}
+        budget = tuning_job_cost.before_submit(settings, inputs, self.config_get, estimated)
+        data = _data_check(settings, inputs)
+
+        def before_submit() -> None:
+            if data is not None:
+                data()
+            budget()
+            props.update(estimated)
+
         with _recorded_if_stopped(vertex, props):
-            job = jobs.tune(vertex, inputs, emit=say, check_data=_data_check(settings, inputs))
+            job = jobs.tune(vertex, inputs, emit=say, check_data=before_submit)
         return CreateResult(job.name, _serving(vertex, inputs, props, job))
 
     # --- read ---
@@ -362,12 +400,14 @@ def _outputs(
     endpoint: str | None = None,
 ) -> dict[str, Any]:
     from vertex_tuning import wire
+    from vertex_tuning.resources import tuning_job_cost
 
     outs = {
         **props,
         **wire.outputs_from_job(job, vertex.base_url, vertex.api_version),
         "owner": job.labels.get(ownership.OWNER_LABEL, ""),
         "serving_checkpoint_id": serving or props.get("serving_checkpoint_id") or "",
+        **tuning_job_cost.bill(props, job),
     }
     if endpoint is not None:  # a repaired endpoint: not the one the job names
         outs["tuned_model_endpoint"] = endpoint
@@ -401,6 +441,13 @@ class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
     on_delete, validate_data) update in place. Unless `validate_data` is False, the gs://
     datasets must exist and pass the validator before anything is submitted. Outputs include
     the tuned model's endpoint and its URL.
+
+    Cost: preview prints the estimate on the job's row and stores it (`estimate`,
+    `estimated_billable_tokens`, `estimated_cost_usd`) from `training_token_count` (pass a
+    TrainingDataset's `token_count`), or a gs:// object's cached count, else create counts the
+    object before submitting. `max_cost_usd` fails preview (and create, before submitting)
+    when a new job's estimate is over it. After the run: `billed_tokens`, `cost_usd` and
+    `estimate_error_percent`.
     """
 
     job_name: pulumi.Output[str]
@@ -415,6 +462,12 @@ class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
     project: pulumi.Output[str]
     location: pulumi.Output[str]
     tuned_model_display_name: pulumi.Output[str]
+    estimate: pulumi.Output[dict[str, Any]]
+    estimated_billable_tokens: pulumi.Output[int]
+    estimated_cost_usd: pulumi.Output[float]
+    billed_tokens: pulumi.Output[int]
+    cost_usd: pulumi.Output[float]
+    estimate_error_percent: pulumi.Output[float]
 
     def __init__(
         self,
@@ -438,6 +491,8 @@ class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
         max_poll_interval: pulumi.Input[str | float] | None = None,
         on_delete: pulumi.Input[str] | None = None,
         validate_data: pulumi.Input[bool] | None = None,
+        max_cost_usd: pulumi.Input[float] | None = None,
+        training_token_count: pulumi.Input[dict[str, Any]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         settings_mod.refuse_plaintext_token()
@@ -460,6 +515,11 @@ class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
             "max_poll_interval": max_poll_interval,
             "on_delete": on_delete,
             "validate_data": validate_data,
+            "max_cost_usd": max_cost_usd,
+            "training_token_count": training_token_count,
+            "estimate": None,
+            "estimated_billable_tokens": None,
+            "estimated_cost_usd": None,
             "resource_key": pulumi_compat.child_urn(
                 pulumi_compat.dynamic_type_token(TuningJob),
                 resource_name,

@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from vertex_tuning import catalog, names, ownership, rules
-from vertex_tuning.resources.base import NOT_DIFFED, REPLACES, StandIn
+from vertex_tuning.resources.base import DERIVED, NOT_DIFFED, REPLACES, StandIn
 from vertex_tuning.resources.inputs import Inputs
 
 DEFAULT_TIMEOUT_SECONDS = 8 * 3600
@@ -110,6 +110,17 @@ class TuningJobInputs(Inputs):
     on_delete: Literal["keep", "delete_endpoint", "delete_model"] = "delete_endpoint"
     # Stream the gs:// datasets through the validator before submitting (not when adopting).
     validate_data: bool = True
+
+    # --- what it costs (cost.py): the budget is behaviour; the estimate never a change ---
+    #: Fail preview (and create, before submitting) when the estimate is over this, in USD.
+    max_cost_usd: Annotated[rules.Number | None, Field(ge=0)] = None
+    #: The training data's billable tokens per epoch, as TrainingDataset.token_count gives
+    #: them: known at preview, before the data is uploaded. Unset: a gs:// object's cached
+    #: count at preview, else counted at create.
+    training_token_count: Annotated[dict[str, Any] | None, NOT_DIFFED] = None
+    estimate: Annotated[dict[str, Any] | None, DERIVED, NOT_DIFFED] = None
+    estimated_billable_tokens: Annotated[int | None, DERIVED, NOT_DIFFED] = None
+    estimated_cost_usd: Annotated[float | None, DERIVED, NOT_DIFFED] = None
 
     # --- who owns the job (ownership.py), set by the TuningJob class: never a change ---
     # The resource's full URN (before 0.2: "<project>/<stack>/<name>").
