@@ -52,6 +52,8 @@ class StackSettings(BaseModel):
     poll_interval: str | None = Field(default=None, alias="pollInterval")
     max_poll_interval: str | None = Field(default=None, alias="maxPollInterval")
     smoke_tests: list[SmokeCase] = Field(default_factory=list, alias="smokeTests")
+    #: What the stack's tuning jobs may cost together, in USD: preview fails above it.
+    budget_usd: float | None = Field(default=None, alias="budgetUsd", ge=0)
 
     @field_validator("training_data")
     @classmethod
@@ -157,6 +159,9 @@ data = vertex_tuning.TrainingDataset(
     validation_fraction=s.validation_fraction,
     # The data that trained a model kept in the registry is kept with it.
     retain_on_delete=s.on_delete == "keep",
+    # What its cost estimate is for (the row at preview, estimated_cost_usd).
+    base_model=s.base_model,
+    epoch_count=s.epoch_count,
 )
 
 job = vertex_tuning.TuningJob(
@@ -176,8 +181,22 @@ job = vertex_tuning.TuningJob(
     poll_interval=s.poll_interval,
     max_poll_interval=s.max_poll_interval,
     on_delete=s.on_delete,
+    # Known at preview: the data's tokens, counted by the dataset's check.
+    training_token_count=data.token_count,
     opts=pulumi.ResourceOptions(protect=s.protect),
 )
+
+if s.budget_usd is not None:
+    # The stack's jobs together (one today), at preview: over budget names each job's share.
+    pulumi.export(
+        "estimated_cost_usd",
+        vertex_tuning.hold_budget(
+            s.budget_usd,
+            {"tuned-model": job},
+            setting="vertex-tuning:budgetUsd",
+            lower="vertex-tuning:epochCount or the training data",
+        ),
+    )
 
 if s.smoke_tests:
     smoke = vertex_tuning.ModelSmokeTest(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from vertex_tuning._version import __version__
 
 if TYPE_CHECKING:
+    from vertex_tuning.budget import hold_budget
     from vertex_tuning.resources.smoke_test import ModelSmokeTest
     from vertex_tuning.resources.smoke_test_inputs import SmokeCase
     from vertex_tuning.resources.training_dataset import TrainingDataset
@@ -23,9 +24,17 @@ _EXPORTS = {
     "TrainingDataset": "vertex_tuning.resources.training_dataset",
     "ModelSmokeTest": "vertex_tuning.resources.smoke_test",
     "SmokeCase": "vertex_tuning.resources.smoke_test_inputs",
+    "hold_budget": "vertex_tuning.budget",
 }
 
-__all__ = ["ModelSmokeTest", "SmokeCase", "TrainingDataset", "TuningJob", "__version__"]
+__all__ = [
+    "ModelSmokeTest",
+    "SmokeCase",
+    "TrainingDataset",
+    "TuningJob",
+    "__version__",
+    "hold_budget",
+]
 
 
 def __getattr__(name: str) -> Any:

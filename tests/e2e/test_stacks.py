@@ -416,3 +416,27 @@ def test_bad_stack_config_fails_preview_naming_each_key_and_rule(
     assert "vertex-tuning:smokeTests[0].regex: regex '([' does not compile" in log
     assert "vertex-tuning:team: is required: pulumi config set vertex-tuning:team VALUE" in log
     assert stack_emulator.control.request_counts() == calls
+
+
+def test_prod_over_its_budget_fails_preview_naming_the_job_estimate_budget_and_key(
+    new_project: Callable[[], Project], stack_emulator: RunningEmulator
+) -> None:
+    project = new_project()
+    project.init("prod")
+    project.config("prod", "vertex-tuning:budgetUsd", "0.25")  # committed: 5, the jobs: $0.57
+    calls = stack_emulator.control.request_counts()
+
+    done = project.pulumi("preview", "--stack", "prod", expect=None)
+    assert done.returncode != 0
+    log = " ".join((done.stdout + done.stderr).split())
+    assert (
+        "stack budget vertex-tuning:budgetUsd=$0.25 is lower than the estimated $0.57 of its "
+        "tuning jobs (tuned-model $0.57); raise vertex-tuning:budgetUsd, or lower "
+        "vertex-tuning:epochCount or the training data"
+    ) in log
+    assert (
+        "tuning job tuned-model: cost estimate: 11,333 tokens/epoch (countTokens, "
+        "gemini-2.5-flash" in log
+    )
+    made = {k: v - calls.get(k, 0) for k, v in stack_emulator.control.request_counts().items()}
+    assert {k for k, v in made.items() if v} <= {"CountTokens"}  # no tuning call

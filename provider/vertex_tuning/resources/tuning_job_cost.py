@@ -82,8 +82,12 @@ def _estimate(
 
 
 def _name(values: Mapping[str, Any]) -> str:
+    """The job as its progress lines name it; the resource's name while that is unknown."""
     name = values.get("tuned_model_display_name")
-    return str(name) if isinstance(name, str) and not is_unknown(name) else "(unnamed)"
+    if isinstance(name, str) and name and not is_unknown(name):
+        return name
+    key = values.get("resource_key")
+    return str(key).rsplit("::", 1)[-1] if isinstance(key, str) and key else "(unnamed)"
 
 
 def _new_job(olds: Mapping[str, Any], news: Mapping[str, Any], replaced_by: frozenset[str]) -> bool:
