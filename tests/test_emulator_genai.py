@@ -522,3 +522,23 @@ def test_a_base_model_answers_through_its_publisher_path(
     with pytest.raises(errors.ClientError) as raised:
         client.models.generate_content(model="gemini-9-ultra", contents=SKY)
     assert raised.value.code == 404
+
+
+@pytest.mark.parametrize("api_version", ["v1", "v1beta1"])
+def test_count_tokens_answers_google_genai_as_the_emulator_bills(
+    genai_client: Callable[..., Any], api_version: str
+) -> None:
+    from vertex_tuning.emulator import tokens
+
+    client = genai_client(api_version)
+    response = client.models.count_tokens(
+        model="gemini-2.5-flash",
+        contents=[SKY, "Answer in one word."],
+        config=types.CountTokensConfig(system_instruction="You are terse."),
+    )
+    assert response.total_tokens == sum(
+        tokens.count(text) for text in (SKY, "Answer in one word.", "You are terse.")
+    )
+    with pytest.raises(errors.ClientError) as info:
+        client.models.count_tokens(model="gemini-9-ultra", contents=SKY)
+    assert info.value.code == 404

@@ -25,6 +25,13 @@ ASSUMPTION = (
 )
 
 
+def usd(amount: float) -> str:
+    """Dollars to the cent, or to three significant digits below a cent ($0.000153)."""
+    if amount == 0 or abs(amount) >= 0.01:
+        return f"${amount:,.2f}"
+    return f"${amount:.3g}" if "e" not in f"{amount:.3g}" else f"${amount:.8f}"
+
+
 @dataclass(frozen=True)
 class Estimate:
     """Training tokens and their price for one run over counted data."""
@@ -63,7 +70,7 @@ class Estimate:
                 f"({self.count.method}) in the price table of {prices.TABLE_DATE}; set "
                 f"{prices.PRICES_KEY} to price it"
             )
-        return f"{text} x {self.price.label()} = ${self.cost_usd:,.2f}"
+        return f"{text} x {self.price.label()} = {usd(self.cost_usd or 0.0)}"
 
     def to_json(self) -> dict[str, Any]:
         """The `estimate` property: every figure the line shows."""
@@ -109,7 +116,7 @@ def over_budget(found: Estimate, max_cost_usd: float, subject: str) -> str | Non
         return None
     fixes = "lower epoch_count" if not found.epochs_assumed else "set a lower epoch_count"
     return (
-        f"{subject}: estimated ${found.cost_usd:,.2f} ({found.billable_tokens:,} training tokens "
+        f"{subject}: estimated {usd(found.cost_usd)} ({found.billable_tokens:,} training tokens "
         f"= {found.count.billable:,} x {found.epochs} epochs, at {found.price.label() if found.price else ''}) "
         f"is over max_cost_usd=${max_cost_usd:,.2f}; {fixes}, train on less data or a cheaper "
         "base_model, or raise max_cost_usd"

@@ -211,7 +211,7 @@ def count_lines(
     """
     sides = (_Side(), _Side())
     examples = calls = 0
-    failure = "" if counter is not None else why
+    failure = "" if counter is not None else why or "countTokens not asked"
     decode = msgspec.json.Decoder().decode
     pool = ThreadPoolExecutor(WORKERS) if counter is not None else None
 

@@ -153,15 +153,18 @@ def list_jobs(
 @click.option("--json", "as_json", is_flag=True, help=render.JSON_HELP)
 @click.pass_obj
 def get_job(opts: Options, name: str, as_json: bool) -> None:
-    """Show a tuning job: spec, times, tuned model and endpoint, data stats, error details."""
+    """Show a tuning job: spec, times, tuned model and endpoint, data stats, error details, and
+    its cost: billed tokens x the price, beside this machine's cached estimate of its data."""
     from vertex_tuning import wire
+    from vertex_tuning.cli import cost
 
     full, location = job_ref(opts, name)
     job = wire.job_from_api(opts.vertex(location).get_job(full))
+    bill, estimate = cost.job_bill(opts, job)
     if as_json:
-        render.print_json(render.job_json(job))
+        render.print_json({**render.job_json(job), "cost": cost.bill_json(bill, estimate)})
     else:
-        render.show_job(render.stdout(), job)
+        render.show_job(render.stdout(), job, cost.bill_rows(bill, estimate))
 
 
 @jobs.command("cancel")

@@ -106,7 +106,7 @@ def jobs_table(found: list[Job], parent: str) -> Any:
     return table
 
 
-def show_job(console: Console, job: Job) -> None:
+def show_job(console: Console, job: Job, cost_rows: list[tuple[str, Any]] | None = None) -> None:
     from rich.text import Text
 
     from vertex_tuning import jobs, wire
@@ -142,6 +142,9 @@ def show_job(console: Console, job: Job) -> None:
         distributions = {k: v for k, v in job.data_stats.items() if isinstance(v, Mapping)}
         if distributions:
             console.print(_distributions_table(distributions))
+    if cost_rows:
+        console.print(Text("\nCost", style="bold"))
+        console.print(_grid(cost_rows))
     if job.error is not None:
         error_rows: list[tuple[str, Any]] = [
             ("Code", f"{job.error.code} ({wire.code_name(job.error.code)})"),
