@@ -36,22 +36,20 @@ LETTERS_PER_TOKEN = 10
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _PIECE = re.compile(rf"[{_CJK}]| ?[^\W\d_{_CJK}]+| ?\d|\s+|.", re.DOTALL)
+_LONG_WORD = re.compile(rf"[^\W\d_{_CJK}]{{{LETTERS_PER_TOKEN + 1},}}")
+_NEWLINES = re.compile(r"\s*\n\s*\n\s*")
 _MODALITIES = (("image/", "IMAGE"), ("video/", "VIDEO"), ("audio/", "AUDIO"))
 
 
 def count(text: str) -> int:
-    """The tokens of `text` (see the module docstring for the rules)."""
-    total = 0
-    for piece in _PIECE.findall(text):
-        first = piece[0]
-        if first.isspace() and (len(piece) == 1 or piece[1].isspace() or first != " "):
-            total += max(1, piece.count("\n"))
-        elif len(piece) > 2 and piece[-1].isalpha():
-            letters = len(piece) - (first == " ")
-            total += 1 + (letters - 1) // LETTERS_PER_TOKEN
-        else:
-            total += 1
-    return total
+    """The tokens of `text` (see the module docstring for the rules).
+
+    One token per piece, plus one per further 10 letters of a long word and one per further
+    newline of a whitespace run: three scans in C, no Python loop over the pieces.
+    """
+    total = len(_PIECE.findall(text))
+    total += sum((len(word) - 1) // LETTERS_PER_TOKEN for word in _LONG_WORD.findall(text))
+    return total + sum(run.count("\n") - 1 for run in _NEWLINES.findall(text))
 
 
 def content_tokens(content: Json) -> int:
