@@ -47,9 +47,11 @@ def count(text: str) -> int:
     One token per piece, plus one per further 10 letters of a long word and one per further
     newline of a whitespace run: three scans in C, no Python loop over the pieces.
     """
-    total = len(_PIECE.findall(text))
-    total += sum((len(word) - 1) // LETTERS_PER_TOKEN for word in _LONG_WORD.findall(text))
-    return total + sum(run.count("\n") - 1 for run in _NEWLINES.findall(text))
+    words: list[str] = _LONG_WORD.findall(text)
+    runs: list[str] = _NEWLINES.findall(text)
+    total: int = len(_PIECE.findall(text))
+    total += sum((len(word) - 1) // LETTERS_PER_TOKEN for word in words)
+    return total + sum(run.count("\n") - 1 for run in runs)
 
 
 def content_tokens(content: Json) -> int:

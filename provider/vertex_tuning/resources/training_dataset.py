@@ -100,10 +100,7 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
         except OSError as exc:
             failures.append(Failure("source", f"reading {source}: {exc.strerror or exc}"))
         else:
-            found = _data_failures(source, report, values.get("validation_fraction"), rules)
-            failures += found
-            if not found:
-                values.update(self._estimate(source, values, failures))
+            failures += _data_failures(source, report, values.get("validation_fraction"), rules)
         return values
 
     def _estimate(
@@ -113,10 +110,7 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
         examples' tokens, the epochs and the price. Nothing here calls a tuning API."""
         from vertex_tuning import cost, counting, prices
 
-        try:
-            model = catalog.normalize_base_model(str(values.get("base_model") or ""))
-        except ValueError:
-            model = ""  # unset (counted as the default model, unpriced) or the model's rule
+        model = str(values.get("base_model") or "")  # unset: the default model, unpriced
         try:
             negotiated = prices.overrides(self.config_get(prices.PRICES_KEY))
         except prices.PricesInvalid as exc:
@@ -124,8 +118,6 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
             return {}
         fraction = values.get("validation_fraction")
         split = float(fraction) if isinstance(fraction, int | float) else None
-        if fraction is not None and (split is None or not 0 < split <= 0.5):
-            return {}  # the fraction's own rule says what is wrong
 
         def lines() -> Any:
             if split is None:
@@ -149,7 +141,7 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
         found = cost.estimate(
             counted,
             model=model or COUNTING_MODEL,
-            epochs=int(epochs) if isinstance(epochs, int | float) and epochs >= 1 else None,
+            epochs=int(epochs) if epochs else None,
             negotiated=negotiated,
         )
         if not model:
@@ -171,6 +163,9 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
         checked, failures = super().check_inputs(olds, raw, defaults, unknown)
         if not failures and "source" in unknown:
             checked["content_hash"] = raw["source"]  # unknown until the source is known
+        elif not failures:
+            # Only data that passes every rule is counted: a failing preview calls nothing.
+            checked.update(self._estimate(str(checked["source"]), checked, failures))
         return checked, failures
 
     # --- create ---
