@@ -171,10 +171,11 @@ def test_progress_lines_name_the_job_and_link_the_console_without_flooding(perf:
         # On the job's own row, not the stack's: "+  ...:TuningJob model-0 creating (2s) ...";
         # the engine shows the last one again on the row's "created" line.
         assert ours and all(f":{resource} creat" in line.split(label)[0] for line in ours), ours
-        checked, *lines = [
+        checked, estimate, *lines = [
             line[line.index(label) :] for line in ours if f"{resource} creating (" in line
         ]
         assert checked.startswith(f"{label}checked training data gs://")  # before submitting
+        assert estimate.startswith(f"{label}cost estimate: ")  # the data counted, then priced
         assert lines[0] == (
             f"{label}submitted {job['name']} "
             "https://console.cloud.google.com/vertex-ai/generative/language/locations/"

@@ -44,9 +44,10 @@ def at_check(
     if counted is None:
         counted = _cached(checked, config_get)
     if counted is None:
+        # Not "tuning job X: ...": lines so named are the job's progress, said while it runs.
         say(
-            f"{label}: cost estimate at create: the training data's tokens are not known yet "
-            "(pass training_token_count=<TrainingDataset>.token_count to see them at preview)"
+            "cost estimate at create: the training data's tokens are not known before it is "
+            "read (pass training_token_count=<TrainingDataset>.token_count to see them here)"
         )
         return {}, []
     found = _estimate(counted, checked, negotiated)
