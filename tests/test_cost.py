@@ -515,3 +515,78 @@ def test_jobs_get_shows_the_bill_beside_the_cached_estimate(
     )
     assert as_json["cost"]["estimate_error_percent"] == 0.0
     assert as_json["cost"]["cost_usd"] == pytest.approx(as_json["cost"]["billed_tokens"] * 5e-6)
+
+
+# --- the client's count against the emulator's bill ---------------------------------------------
+
+
+def billed(emulator: Any, body: dict[str, Any], spec_key: str) -> int:
+    """Run a job on the emulator; its data stats' totalBillableTokenCount."""
+    import requests
+
+    job = requests.post(
+        f"{emulator.url}/v1beta1/projects/{PROJECT}/locations/{LOCATION}/tuningJobs",
+        json=body,
+        timeout=10,
+    ).json()
+    done = emulator.control.finish(job["name"], "JOB_STATE_SUCCEEDED")
+    stats = done["tuningDataStats"][spec_key]
+    return int(stats["totalBillableTokenCount"])
+
+
+@pytest.mark.parametrize("method", ["supervised", "preference"])
+def test_the_count_is_what_the_emulator_bills_system_instructions_and_all(
+    emulator: Any, datasets: Datasets, method: str
+) -> None:
+    if method == "preference":
+        data = [
+            preference(f"Which fruit for {i}?", f"Apple {i}!", "Pears.", system="Be glad.")
+            for i in range(12)
+        ]
+        spec = "preferenceOptimizationSpec"
+        stats = "preferenceOptimizationDataStats"
+    else:
+        data = [example(f"Q{i}: where?", f"Here, {i} times.", system="Be kind.") for i in range(12)]
+        spec, stats = "supervisedTuningSpec", "supervisedTuningDataStats"
+    uri = datasets.upload(f"{method}.jsonl", data)
+    service = counting.Service(Settings(api_endpoint=emulator.url), PROJECT, LOCATION)
+    found = counting.count_lines(
+        lines(data), method=method, counter=service.counter("gemini-2.5-flash"), model="m"
+    )
+    body = {"baseModel": "gemini-2.5-flash", spec: {"trainingDatasetUri": uri}}
+    assert found.exact and found.billable == billed(emulator, body, stats)
+
+
+def test_a_dataset_with_a_hold_out_counts_its_training_share_only(
+    emulator: Any, datasets: Datasets
+) -> None:
+    from vertex_tuning.resources.training_dataset import TrainingDatasetProvider
+
+    p: TrainingDatasetProvider = dill.loads(dill.dumps(TrainingDatasetProvider()))
+    p.configure(
+        ConfigureRequest(
+            Config({"vertex-tuning:apiEndpoint": emulator.url, "gcp:project": PROJECT}, "p")
+        )
+    )
+    news = {
+        "name": "support",
+        "source": str(DEMO_DATA),
+        "bucket": datasets.bucket.name,
+        "validation_fraction": 0.1,
+        "base_model": "gemini-2.5-flash",
+        "epoch_count": 10,
+    }
+    checked = p.check({}, news)
+    assert checked.failures == []
+    created = p.create(checked.inputs).outs
+    count = checked.inputs["token_count"]
+    body = {
+        "baseModel": "gemini-2.5-flash",
+        "supervisedTuningSpec": {"trainingDatasetUri": created["uri"]},
+    }
+    assert count["tokens"] == billed(emulator, body, "supervisedTuningDataStats") < 12_567
+    assert count["examples"] == created["training_examples"] == 268
+    assert checked.inputs["estimated_billable_tokens"] == 10 * count["tokens"]
+    # The uploaded object's count is kept by URI: a TuningJob previewed on it finds it.
+    found = counting.Cache().get_uri(created["uri"], "gemini-2.5-flash", "supervised", emulator.url)
+    assert found is not None and found[1].billable == count["tokens"]
