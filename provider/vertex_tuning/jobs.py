@@ -71,7 +71,7 @@ def adopt_or_submit(
     """
     fingerprint = ownership.fingerprint(inputs)
     parent = names.parent(inputs.project, inputs.location)
-    label = f"tuning job {inputs.tuned_model_display_name}"
+    label = f"tuning job {inputs.label}"
     attempt = 0
     while True:
         existing = find_adoptable(vertex, inputs, fingerprint)
@@ -178,7 +178,7 @@ def await_success(
     current: wire.Job | None = None,
 ) -> wire.Job:
     """Wait for a job this resource owns (just submitted, adopted, or resumed) to succeed."""
-    label = f"tuning job {inputs.tuned_model_display_name}"
+    label = f"tuning job {inputs.label}"
     policy = PollPolicy(initial=inputs.poll_interval, maximum=inputs.max_poll_interval)
     job = wait_for_job(
         vertex,
@@ -354,17 +354,29 @@ def cancel_and_clean_up(
             emit=emit,
         )
     if on_delete == "delete_model" and model:
-        unversioned = model.split("@", 1)[0]
         _delete(
             vertex,
-            unversioned,
+            model,
             read=vertex.get_model,
-            delete=lambda _found: finish_operation(
-                vertex, lambda: vertex.delete_model(unversioned), timeout=timeout
-            ),
+            delete=lambda _found: _delete_model_version(vertex, model, timeout=timeout),
             owner=owner,
             emit=emit,
         )
+
+
+def _delete_model_version(vertex: Vertex, model: str, *, timeout: float) -> None:
+    """Delete this job's version of the model (continuous tuning adds versions to one model,
+    each another resource's), or the whole model when it is the only version."""
+    found = names.parse(model, names.MODELS)
+    if found is not None and found.version:
+        try:
+            finish_operation(vertex, lambda: vertex.delete_model_version(model), timeout=timeout)
+            return
+        except ApiError as exc:
+            if exc.status != "FAILED_PRECONDITION":  # "the only version of the model"
+                raise
+    unversioned = found.unversioned if found is not None else model
+    finish_operation(vertex, lambda: vertex.delete_model(unversioned), timeout=timeout)
 
 
 def _delete(

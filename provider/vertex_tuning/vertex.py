@@ -117,6 +117,10 @@ class Vertex:
     def delete_model(self, name: str) -> Json:
         return self._call("deleting model", name, "DELETE", name)
 
+    def delete_model_version(self, name: str) -> Json:
+        """Deletes one version (`.../models/ID@2`); returns the long-running operation."""
+        return self._call("deleting model version", name, "DELETE", f"{name}:deleteVersion")
+
     def get_operation(self, name: str) -> Json:
         return self._call("reading operation", name, "GET", name)
 

@@ -155,11 +155,9 @@ def job_request(inputs: TuningJobInputs, labels: Mapping[str, str]) -> dict[str,
         if evaluation.autorater is not None:
             config["autoraterConfig"] = evaluation.autorater
         spec["evaluationConfig"] = config
-    body: dict[str, Any] = {
-        "tunedModelDisplayName": inputs.tuned_model_display_name,
-        "labels": dict(labels),
-        SPEC_FIELDS[inputs.method]: spec,
-    }
+    body: dict[str, Any] = {"labels": dict(labels), SPEC_FIELDS[inputs.method]: spec}
+    if inputs.tuned_model_display_name:  # unset in continuous tuning: the model's next version
+        body["tunedModelDisplayName"] = inputs.tuned_model_display_name
     if names.parse(inputs.base_model, names.MODELS) is not None:
         body["preTunedModel"] = {"tunedModelName": inputs.base_model}
         if inputs.base_checkpoint_id:

@@ -102,7 +102,10 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         unknown: frozenset[str],
         failures: list[Failure],
     ) -> dict[str, Any]:
-        if not values.get("tuned_model_display_name") and "tuned_model_display_name" not in unknown:
+        named = values.get("tuned_model_display_name") or "tuned_model_display_name" in unknown
+        base = values.get("base_model")
+        continuous = isinstance(base, str) and names.parse(base, names.MODELS) is not None
+        if not named and not continuous:
             values["tuned_model_display_name"] = self._default_name(olds, values)
         return values
 
@@ -154,6 +157,12 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
             return ReadResult("", {})  # confirmed gone: an empty id drops it from state
         job = wire.job_from_api(body)
         found = wire.inputs_from_job(job, ownership.RESERVED_LABELS)
+        if (
+            props
+            and not props.get("tuned_model_display_name")
+            and job.base_model.startswith("projects/")
+        ):
+            del found["tuned_model_display_name"]  # inherited by the model's next version
         kept = {
             k: v
             for k, v in props.items()
@@ -203,7 +212,7 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         vertex = _vertex(settings_mod.resolve(self.config_get), inputs.location)
         props = {k: v for k, v in {**olds, **news}.items() if k != UNFINISHED_KEY}
         if unfinished:
-            say(f"tuning job {inputs.tuned_model_display_name}: resuming the wait on {id_}")
+            say(f"tuning job {inputs.label}: resuming the wait on {id_}")
             with _recorded_if_stopped(vertex, props):
                 job = jobs.await_success(vertex, inputs, id_, emit=say)
         else:
@@ -276,7 +285,7 @@ def _data_check(
         ]
         # A Vertex AI dataset is the service's to read: only Cloud Storage objects are checked.
         uris = [(uri, purpose) for uri, purpose in found if uri and uri.startswith("gs://")]
-        label = f"tuning job {inputs.tuned_model_display_name}"  # as its progress lines say
+        label = f"tuning job {inputs.label}"  # as its progress lines say
         storage = gcs.client(settings, inputs.project)
         gcs.verify_datasets(
             storage,
