@@ -162,9 +162,8 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
         checked, failures = self.check_inputs(olds, raw, defaults, unknown)
         if failures:
             return CheckResult(news, [CheckFailure(f.property, f.reason) for f in failures])
-        if not unknown:
-            for note in self.notes(self.parsed(checked)):
-                say(f"warning: {note}")
+        for note in self.notes(checked):
+            say(f"warning: {note}")
         if stamp is not None:
             checked[STAMP_KEY] = stamp
         return CheckResult({**checked, **{k: raw[k] for k in unknown}}, [])
@@ -225,8 +224,9 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
         """Checks beyond one field's rule: data in a file, limits that depend on the model."""
         return []
 
-    def notes(self, inputs: InputsT) -> list[str]:
-        """Warnings about valid inputs (a model the catalog does not know yet), said at check."""
+    def notes(self, checked: Mapping[str, Any]) -> list[str]:
+        """Warnings about valid inputs (a model the catalog does not know yet), said at check;
+        `checked` holds the known ones, normalised."""
         return []
 
     def parsed(self, props: Mapping[str, Any]) -> InputsT:

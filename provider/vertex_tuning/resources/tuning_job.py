@@ -129,8 +129,12 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
             return str(old_name)
         return auto_name(key, spec)
 
-    def notes(self, inputs: TuningJobInputs) -> list[str]:
-        return [inputs.model.warning] if inputs.model.warning else []
+    def notes(self, checked: Mapping[str, Any]) -> list[str]:
+        from vertex_tuning import catalog
+
+        base = checked.get("base_model")
+        warning = catalog.base_model(base).warning if isinstance(base, str) else ""
+        return [warning] if warning else []
 
     # --- create ---
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -403,13 +407,15 @@ def _vertex(settings: settings_mod.Settings, location: str) -> Vertex:
 
 
 class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
-    """A Gemini supervised tuning job on Vertex AI; `pulumi up` waits until the model is tuned.
+    """A Gemini tuning job on Vertex AI; `pulumi up` waits until the model is tuned.
 
-    Spec inputs (base_model, datasets, hyperparameters, labels, project, location, ...) replace
-    the job when they change; behaviour inputs (timeout, poll_interval, max_poll_interval,
-    on_delete, validate_data) update in place. Unless `validate_data` is False, the gs://
-    datasets must exist and pass the validator before anything is submitted. Outputs include
-    the tuned model's endpoint and its URL.
+    Spec inputs (base_model, method, datasets, hyperparameters, checkpoints, evaluation,
+    labels, project, location, ...) replace the job when they change; `default_checkpoint_id`
+    moves the tuned model to another checkpoint in place (a Model update, no retraining);
+    behaviour inputs (timeout, poll_interval, max_poll_interval, on_delete, validate_data)
+    update in place with no API call. Unless `validate_data` is False, the gs:// datasets must
+    exist and pass the validator before anything is submitted. Outputs include the tuned
+    model's endpoint and its URL, and each checkpoint with its own.
     """
 
     job_name: pulumi.Output[str]
@@ -424,6 +430,13 @@ class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
     project: pulumi.Output[str]
     location: pulumi.Output[str]
     tuned_model_display_name: pulumi.Output[str]
+    method: pulumi.Output[str]
+    detailed_state: pulumi.Output[str]
+    checkpoints: pulumi.Output[list[dict[str, Any]]]
+    serving_checkpoint_id: pulumi.Output[str]
+    evaluation: pulumi.Output[dict[str, Any]]
+    owner: pulumi.Output[str]
+    drift: pulumi.Output[str]
 
     def __init__(
         self,
@@ -432,11 +445,17 @@ class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
         base_model: pulumi.Input[str],
         training_dataset_uri: pulumi.Input[str],
         validation_dataset_uri: pulumi.Input[str] | None = None,
+        method: pulumi.Input[str] | None = None,
         tuned_model_display_name: pulumi.Input[str] | None = None,
         description: pulumi.Input[str] | None = None,
         epoch_count: pulumi.Input[int] | None = None,
         learning_rate_multiplier: pulumi.Input[float] | None = None,
         adapter_size: pulumi.Input[str | int] | None = None,
+        beta: pulumi.Input[float] | None = None,
+        export_last_checkpoint_only: pulumi.Input[bool] | None = None,
+        base_checkpoint_id: pulumi.Input[str] | None = None,
+        evaluation_config: pulumi.Input[dict[str, Any]] | None = None,
+        default_checkpoint_id: pulumi.Input[str] | None = None,
         labels: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None,
         project: pulumi.Input[str] | None = None,
         location: pulumi.Input[str] | None = None,
@@ -454,11 +473,17 @@ class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
             "base_model": base_model,
             "training_dataset_uri": training_dataset_uri,
             "validation_dataset_uri": validation_dataset_uri,
+            "method": method,
             "tuned_model_display_name": tuned_model_display_name,
             "description": description,
             "epoch_count": epoch_count,
             "learning_rate_multiplier": learning_rate_multiplier,
             "adapter_size": adapter_size,
+            "beta": beta,
+            "export_last_checkpoint_only": export_last_checkpoint_only,
+            "base_checkpoint_id": base_checkpoint_id,
+            "evaluation_config": evaluation_config,
+            "default_checkpoint_id": default_checkpoint_id,
             "labels": labels,
             "project": project,
             "location": location,
