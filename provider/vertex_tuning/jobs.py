@@ -254,18 +254,20 @@ class Serving:
         return ""
 
 
-def serving(vertex: Vertex, job: wire.Job) -> Serving:
-    """Read (confirmed, never one answer) whether the model and an endpoint of it still exist.
+def serving(vertex: Vertex, job: wire.Job, checkpoint_id: str = "") -> Serving:
+    """Read (confirmed, never one answer) whether the model and an endpoint serving its
+    `checkpoint_id` (the default checkpoint) still exist.
 
     The job's own endpoint first; after a repair the model is deployed elsewhere, which the
-    Model's deployedModels tell.
+    Model's deployedModels tell (another checkpoint's endpoint is not a stand-in).
     """
     if not job.tuned_model:
         return Serving(False, "")
     model = read_confirmed(vertex, functools.partial(vertex.get_model, job.tuned_model))
     if model is None:
         return Serving(False, "")
-    candidates = dict.fromkeys([job.tuned_endpoint, *wire.deployed_endpoints(model)])
+    checkpoint_id = checkpoint_id or wire.default_checkpoint(model)
+    candidates = dict.fromkeys([job.tuned_endpoint, *wire.deployed_endpoints(model, checkpoint_id)])
     for endpoint in candidates:
         live = functools.partial(vertex.get_endpoint, endpoint)
         if endpoint and read_confirmed(vertex, live) is not None:

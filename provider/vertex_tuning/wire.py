@@ -354,9 +354,15 @@ def operation_result(operation: Mapping[str, Any]) -> dict[str, Any]:
     return dict(operation.get("response") or {})
 
 
-def deployed_endpoints(model: Mapping[str, Any]) -> list[str]:
-    """The endpoints a registry Model says it is deployed to."""
-    return [str(d["endpoint"]) for d in model.get("deployedModels") or [] if d.get("endpoint")]
+def deployed_endpoints(model: Mapping[str, Any], checkpoint_id: str = "") -> list[str]:
+    """The endpoints a registry Model says it is deployed to (those serving `checkpoint_id`,
+    when given: each checkpoint has an endpoint of its own)."""
+    return [
+        str(ref["endpoint"])
+        for ref in model.get("deployedModels") or []
+        if ref.get("endpoint")
+        and (not checkpoint_id or ref.get("checkpointId", checkpoint_id) == checkpoint_id)
+    ]
 
 
 def deployed_model_ids(endpoint: Mapping[str, Any]) -> list[str]:

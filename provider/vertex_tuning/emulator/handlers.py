@@ -159,6 +159,18 @@ def get_endpoint(call: Call) -> Response:
     )
 
 
+def create_endpoint(call: Call) -> Response:
+    body = call.body("Endpoint", "endpoint")
+    return call.operation(call.backend.create_endpoint(*call.scope, body))
+
+
+def deploy_model(call: Call) -> Response:
+    request = call.body("DeployModelRequest")
+    return call.operation(
+        call.backend.deploy_model(*call.scope, call.params["endpointsId"], request)
+    )
+
+
 def delete_endpoint(call: Call) -> Response:
     return call.operation(call.backend.delete_endpoint(*call.scope, call.params["endpointsId"]))
 
@@ -194,6 +206,8 @@ HANDLERS: dict[str, Handler] = {
     "DeleteModelVersion": delete_model_version,
     "ListModelVersionCheckpoints": list_model_version_checkpoints,
     "GetEndpoint": get_endpoint,
+    "CreateEndpoint": create_endpoint,
+    "DeployModel": deploy_model,
     "DeleteEndpoint": delete_endpoint,
     "UndeployModel": undeploy_model,
     "GetOperation": get_operation,

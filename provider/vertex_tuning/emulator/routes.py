@@ -25,6 +25,8 @@ METHODS: dict[str, tuple[str, ...]] = {
     "DeleteModelVersion": ("projects.locations.models.deleteVersion",),
     "ListModelVersionCheckpoints": ("projects.locations.models.listCheckpoints",),
     "GetEndpoint": ("projects.locations.endpoints.get",),
+    "CreateEndpoint": ("projects.locations.endpoints.create",),
+    "DeployModel": ("projects.locations.endpoints.deployModel",),
     "DeleteEndpoint": ("projects.locations.endpoints.delete",),
     "UndeployModel": ("projects.locations.endpoints.undeployModel",),
     "GetOperation": (
@@ -54,6 +56,8 @@ PERMISSIONS = {
     "DeleteModelVersion": "aiplatform.models.delete",
     "ListModelVersionCheckpoints": "aiplatform.models.get",
     "GetEndpoint": "aiplatform.endpoints.get",
+    "CreateEndpoint": "aiplatform.endpoints.create",
+    "DeployModel": "aiplatform.endpoints.deploy",
     "DeleteEndpoint": "aiplatform.endpoints.delete",
     "UndeployModel": "aiplatform.endpoints.undeploy",
     "GetOperation": "aiplatform.operations.get",

@@ -338,7 +338,7 @@ def _what_consumers_see(vertex: Vertex, job: Any, outputs: Mapping[str, Any]) ->
     so as a diff on the next preview), with a line that says what is gone."""
     from vertex_tuning import jobs, wire
 
-    found = jobs.serving(vertex, job)
+    found = jobs.serving(vertex, job, str(outputs.get("serving_checkpoint_id") or ""))
     drift = found.gone(job)
     endpoint = found.endpoint
     seen = {
