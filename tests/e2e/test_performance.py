@@ -283,3 +283,23 @@ def _host_imports(log: Path) -> set[str]:
         for pid, module, argv in (line.split("\t", 2) for line in log.read_text().splitlines())
         if any(marker in argv for marker in ("pulumi-resource-pulumi-python", "pulumi.dynamic"))
     }
+
+
+def test_creates_queued_behind_the_engines_parallelism_are_said_once_with_the_fix(
+    perf: Perf,
+) -> None:
+    control = perf.emulator.control
+    control.configure(job_seconds=0)  # jobs end only when this test says so
+    output: list[str] = []
+    stack = perf.stack("ours", 3)
+    up = Background(lambda: stack.up(on_output=output.append, parallel=2))
+    assert _wait_for_submissions(control, 2, up)[0] == 2
+    _until_polled(control, times=12)  # the first wave has run a while before it ends
+    _finish_jobs_until(up.done, control)
+    up.result()
+
+    said = "tuning jobs are running in waves of 2"
+    warnings = {line[line.index(said) :] for line in output if said in line}
+    assert len(warnings) == 1, output  # once (the engine repeats it in its summary)
+    (warning,) = warnings
+    assert "pulumi up --parallel N" in warning and "PULUMI_PARALLEL=N" in warning

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from vertex_tuning import interrupts, names, ownership, pulumi_compat, states
+from vertex_tuning import interrupts, names, ownership, pulumi_compat, states, waves
 from vertex_tuning import settings as settings_mod
 from vertex_tuning.resources import stack_identity
 from vertex_tuning.resources.base import (
@@ -143,7 +143,11 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         inputs = self.parsed(props)
         settings = settings_mod.resolve(self.config_get)
         vertex = _vertex(settings, inputs.location)
-        with _recorded_if_stopped(vertex, props):
+        continues = inputs.model.tuned  # waits for the model it continues, by design
+        with (
+            waves.create_slot(waits_by_design=continues, say=say),
+            _recorded_if_stopped(vertex, props),
+        ):
             job = jobs.tune(vertex, inputs, emit=say, check_data=_data_check(settings, inputs))
         return CreateResult(job.name, _serving(vertex, inputs, props, job))
 
