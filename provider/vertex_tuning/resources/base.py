@@ -104,8 +104,8 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
     """check, diff and update derived from `inputs` and `outputs`; subclasses add the rest.
 
     Subclasses set `inputs_model`, `outputs` and `kind` (the resource's name in messages) and may
-    override `prepare` (derive inputs from others before validation) and `rules` (checks that
-    need more than one field or the outside world), then implement create, read and delete.
+    override `prepare` (derive inputs from others before validation, and check what needs more
+    than one field or the outside world), then implement create, read and delete.
     """
 
     #: "module:Class" of the Inputs model, imported on first use: pydantic loads only when a
@@ -191,8 +191,9 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
         for key, value in defaults.items():
             if values.get(key) in (None, "") and key not in unknown and value not in (None, ""):
                 values[key] = value
-        failures: list[Failure] = []
-        values = self.prepare(olds, values, unknown, failures)
+        draft = Draft(olds, values, unknown, [])
+        self.prepare(draft)
+        failures = draft.failures
         from pydantic import ValidationError
 
         model: InputsT | None = None
@@ -202,7 +203,6 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
             failures += [self._failure(err) for err in exc.errors()]
         else:
             model = valid
-            failures += self.rules(valid, unknown)
         failures = [f for f in failures if f.property not in unknown]
         if failures or model is None:
             # Not judged yet (it rests on unknown inputs), or wrong: kept as given.
@@ -210,19 +210,9 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
         checked = model.model_dump(mode="json", exclude_none=True)
         return {k: v for k, v in checked.items() if k not in unknown}, []
 
-    def prepare(
-        self,
-        olds: Mapping[str, Any],
-        values: dict[str, Any],
-        unknown: frozenset[str],
-        failures: list[Failure],
-    ) -> dict[str, Any]:
-        """Derive inputs from others before validation (a default name, a content hash)."""
-        return values
-
-    def rules(self, inputs: InputsT, unknown: frozenset[str]) -> list[Failure]:
-        """Checks beyond one field's rule: data in a file, limits that depend on the model."""
-        return []
+    def prepare(self, draft: Draft) -> None:
+        """Derive inputs from others before validation (a default name, a content hash), and
+        add failures that need more than one field's rule (the data in a file)."""
 
     def notes(self, checked: Mapping[str, Any]) -> list[str]:
         """Warnings about valid inputs (a model the catalog does not know yet), said at check;
@@ -264,6 +254,17 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
         from vertex_tuning.resources.inputs import failure_from_pydantic
 
         return failure_from_pydantic(err, self.inputs(), self.kind, self.missing_hints)
+
+
+@dataclass
+class Draft:
+    """One check's inputs while they are derived: `values` and `failures` are the prepare
+    hook's to change."""
+
+    olds: Mapping[str, Any]
+    values: dict[str, Any]
+    unknown: frozenset[str]
+    failures: list[Failure]
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Updat
 from vertex_tuning import catalog, dataset
 from vertex_tuning import settings as settings_mod
 from vertex_tuning.resources.base import (
+    Draft,
     Failure,
     Outputs,
     TypedProvider,
@@ -81,26 +82,21 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
     def defaults(self) -> dict[str, Any]:
         return {"project": settings_mod.defaults(self.config_get)["project"]}
 
-    def prepare(
-        self,
-        olds: Mapping[str, Any],
-        values: dict[str, Any],
-        unknown: frozenset[str],
-        failures: list[Failure],
-    ) -> dict[str, Any]:
+    def prepare(self, draft: Draft) -> None:
+        values = draft.values
         # Until the file is read (or when it cannot be), a stand-in hash lets the rest be checked.
         values["content_hash"] = _NO_HASH_YET
         source = values.get("source")
-        if "source" in unknown or not isinstance(source, str):
-            return values
+        if "source" in draft.unknown or not isinstance(source, str):
+            return
         rules = _Rules.of(values)
         try:
             report, values["content_hash"] = _scan(source, rules, max_issues=CHECK_ISSUES_KEPT)
         except OSError as exc:
-            failures.append(Failure("source", f"reading {source}: {exc.strerror or exc}"))
+            draft.failures.append(Failure("source", f"reading {source}: {exc.strerror or exc}"))
         else:
-            failures += _data_failures(source, report, values.get("validation_fraction"), rules)
-        return values
+            fraction = values.get("validation_fraction")
+            draft.failures += _data_failures(source, report, fraction, rules)
 
     def check_inputs(
         self,

@@ -23,7 +23,7 @@ from vertex_tuning import interrupts, names, ownership, pulumi_compat, states, w
 from vertex_tuning import settings as settings_mod
 from vertex_tuning.resources import stack_identity
 from vertex_tuning.resources.base import (
-    Failure,
+    Draft,
     Outputs,
     TypedProvider,
     differs,
@@ -95,19 +95,15 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
     def defaults(self) -> dict[str, Any]:
         return settings_mod.defaults(self.config_get)
 
-    def prepare(
-        self,
-        olds: Mapping[str, Any],
-        values: dict[str, Any],
-        unknown: frozenset[str],
-        failures: list[Failure],
-    ) -> dict[str, Any]:
-        named = values.get("tuned_model_display_name") or "tuned_model_display_name" in unknown
+    def prepare(self, draft: Draft) -> None:
+        values = draft.values
+        named = (
+            values.get("tuned_model_display_name") or "tuned_model_display_name" in draft.unknown
+        )
         base = values.get("base_model")
         continuous = isinstance(base, str) and names.parse(base, names.MODELS) is not None
         if not named and not continuous:
-            values["tuned_model_display_name"] = self._default_name(olds, values)
-        return values
+            values["tuned_model_display_name"] = self._default_name(draft.olds, values)
 
     def _default_name(self, olds: Mapping[str, Any], values: Mapping[str, Any]) -> str:
         """The resource name and a digest of its URN and spec: each spec names its own job.
