@@ -464,14 +464,14 @@ def test_wait_reports_each_state_as_plain_lines_when_not_a_terminal(
     process = start(emulator, "jobs", "wait", name, "--poll-interval", "0.05")
     assert process.stderr is not None
 
-    read_until(process.stderr, "tuning job: PENDING after")
+    read_until(process.stderr, "tuning job: PENDING ")
     emulator.control.advance(name)
-    read_until(process.stderr, "tuning job: RUNNING after")
+    read_until(process.stderr, "tuning job: RUNNING ")
     emulator.control.finish(name)
     out, err = process.communicate(timeout=RUN_SECONDS)
 
     assert process.returncode == 0, err
-    assert "tuning job: SUCCEEDED after" in err
+    assert "tuning job: SUCCEEDED " in err
     assert "\x1b[" not in err  # no terminal control codes in CI logs
     assert f"tuning job {name} SUCCEEDED" in out
 
@@ -482,7 +482,7 @@ def test_wait_on_a_terminal_shows_live_progress(emulator: RunningEmulator, succe
     assert code == 0, output
     assert "\x1b[?25l" in output  # rich's live status took over the line (cursor hidden)
     assert f"tuning job {succeeded} SUCCEEDED" in output
-    assert "tuning job: SUCCEEDED after" in output
+    assert "tuning job: SUCCEEDED " in output
 
 
 def run_in_terminal(emulator: RunningEmulator, *args: str) -> tuple[str, int]:

@@ -42,8 +42,9 @@ def test_a_create_that_starts_after_another_finished_says_once_what_holds_it(
 
 
 def test_the_stock_host_is_named_with_the_plugins_entry_that_replaces_it() -> None:
-    assert "the stock dynamic-provider host" in waves.advice(4)
-    assert "plugins:" in waves.advice(4)
+    assert "the stock dynamic-provider host" in waves.advice(4, ours=False)
+    assert "plugins:" in waves.advice(4, ours=False)
+    assert "plugins:" not in waves.advice(8, ours=True)
 
 
 def test_continuous_tuning_and_quick_adoptions_are_not_waves() -> None:

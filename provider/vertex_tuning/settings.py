@@ -19,8 +19,10 @@ ConfigGet = Callable[[str], Any]
 CONFIG_NAMESPACE = "vertex-tuning"
 ACCESS_TOKEN_KEY = f"{CONFIG_NAMESPACE}:accessToken"
 API_VERSIONS = ("v1", "v1beta1")
-#: The GA surface, as Google's published genai samples pin it (`HttpOptions(api_version="v1")`).
-DEFAULT_API_VERSION = "v1"
+#: What google-genai uses on Vertex AI by default, and Google's own create samples ask for: the
+#: job's detailed state (`tuningJobState`) exists only here. `vertex-tuning:apiVersion v1`
+#: pins the GA surface; the endpoint URIs the provider exports are v1 either way.
+DEFAULT_API_VERSION = "v1beta1"
 _PROJECT_ENV = ("GOOGLE_CLOUD_PROJECT", "VERTEX_PROJECT_ID")
 _LOCATION_ENV = ("GOOGLE_CLOUD_LOCATION", "VERTEX_LOCATION")
 

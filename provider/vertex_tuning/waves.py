@@ -13,7 +13,6 @@ Then this says so, once, with the fix.
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -56,9 +55,12 @@ def create_slot(
             _finished += clock() - started >= DISPATCH_SECONDS
 
 
-def advice(peak: int) -> str:
-    """What limited the deployment to `peak` creates at once, and how to lift it."""
-    ours = "vertex_tuning.host" in sys.modules
+def advice(peak: int, ours: bool | None = None) -> str:
+    """What limited the deployment to `peak` creates at once, and how to lift it; `ours`:
+    served by vertex-tuning's host (which sets progress.ON_OWN_ROW), else the stock one."""
+    from vertex_tuning import progress
+
+    ours = progress.ON_OWN_ROW if ours is None else ours
     cause = (
         "the engine's --parallel limit (4 per CPU by default)"
         if ours or peak != STOCK_HOST_SLOTS

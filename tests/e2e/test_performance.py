@@ -153,7 +153,7 @@ def test_progress_lines_name_the_job_and_link_the_console_without_flooding(perf:
     up = Background(lambda: stack.up(on_output=output.append, parallel=4))
     _wait_for_submissions(control, 4, up)
     for state, move in (("PENDING", control.advance), ("RUNNING", control.finish)):
-        _until_said(output, f": {state} after ", times=4)  # each job reported it
+        _until_said(output, f": {state} ", times=4)  # each job reported it
         _until_polled(control, times=12)  # and was asked about three more times, on average
         for job in control.jobs():
             move(job["name"])
@@ -181,7 +181,7 @@ def test_progress_lines_name_the_job_and_link_the_console_without_flooding(perf:
             f"{LOCATION}/tuning/tuningJob/{job_id}?project={job['name'].split('/')[1]}"
         )
         assert all(job["name"] in line and f"tuningJob/{job_id}?" in line for line in lines)
-        states = [m.group(1) for line in lines[1:] if (m := re.search(r": (\w+) after ", line))]
+        states = [m.group(1) for line in lines[1:] if (m := re.search(r": ([A-Z]+) \d", line))]
         assert states == ["PENDING", "RUNNING", "SUCCEEDED"], lines
         # Polled many times, but this early only a state change is worth a line.
         assert len(lines) == 4 and polls >= 24
