@@ -289,9 +289,22 @@ def _exit_with_the_engine(interval: float = 1.0) -> None:
     threading.Thread(target=watch, name="engine-watch", daemon=True).start()
 
 
+def _program_importable() -> None:
+    """Let a pickled provider import the program's own modules, as the stock host can.
+
+    The engine starts provider plugins in the program's directory (the project root, or `main:`
+    when that names a directory or file), and the stock launcher runs `python -m
+    pulumi.dynamic`, which puts that directory first on sys.path. A console script gets its own
+    bin directory there instead, so a provider the program imported from a sibling module or a
+    package of its own would fail to unpickle.
+    """
+    sys.path.insert(0, os.getcwd())
+
+
 def main() -> None:
     """Serve on a free local port and tell the engine which one, as every plugin does."""
     _exit_with_the_engine()
+    _program_importable()
     threads = int(os.environ.get(THREADS_ENV) or DEFAULT_THREADS)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=threads),

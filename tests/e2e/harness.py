@@ -97,6 +97,20 @@ def emulator_env(pulumi_env: dict[str, str], vertex_url: str, storage_url: str) 
     return {**pulumi_env, "VERTEX_API_ENDPOINT": vertex_url, "STORAGE_EMULATOR_HOST": storage_url}
 
 
+def pulumi(cwd: Path, env: dict[str, str], *args: str, timeout: float = 300) -> Result:
+    """Run `pulumi ARGS` in `cwd` to the end, with its combined output."""
+    done = subprocess.run(
+        ["pulumi", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+    )
+    return Result(list(args), done.returncode, done.stdout)
+
+
 @dataclass
 class Result:
     """One finished CLI command."""
@@ -145,17 +159,7 @@ class Project:
 
     def run(self, *args: str, stack: bool = True, timeout: float = 300) -> Result:
         """Run `pulumi ARGS` to the end, with its combined output."""
-        argv = self._argv(args, stack)
-        done = subprocess.run(
-            argv,
-            cwd=self.root,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=timeout,
-        )
-        return Result(list(args), done.returncode, done.stdout)
+        return pulumi(self.root, self.env, *self._argv(args, stack)[1:], timeout=timeout)
 
     def start(self, *args: str) -> Running:
         """Start `pulumi ARGS` in a session of its own, as a terminal runs it."""
