@@ -28,22 +28,26 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent import futures
 from typing import Any, TextIO, TypeVar
 
 import dill
 import grpc
 from google.protobuf import empty_pb2
+from pulumi import RunError
 from pulumi.dynamic import Config, ConfigureRequest, ResourceProvider
 from pulumi.metadata import get_project
 from pulumi.runtime import Settings, configure, proto, rpc
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc
 
-from vertex_tuning import pulumi_compat
+from vertex_tuning import errors, interrupts, pulumi_compat
+from vertex_tuning.progress import format_elapsed
 
 PROVIDER_KEY = "__provider"
 THREADS_ENV = "VERTEX_TUNING_HOST_THREADS"
+#: Set (to anything but "" or "0") to see tracebacks of expected failures too.
+DEBUG_ENV = "VERTEX_TUNING_DEBUG"
 # Each blocking create holds a thread for hours; idle threads cost little, so size for many jobs
 # plus the checks, diffs and reads that must not queue behind them.
 DEFAULT_THREADS = 64
@@ -61,11 +65,19 @@ def _providers_by_type() -> dict[str, Callable[[], ResourceProvider]]:
 class Host(provider_pb2_grpc.ResourceProviderServicer):
     """The ResourceProvider gRPC service, dispatching to the dynamic providers it is sent."""
 
-    def __init__(self, output: ResourceOutput | None = None) -> None:
+    def __init__(
+        self,
+        output: ResourceOutput | None = None,
+        *,
+        debug: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._config: dict[str, Any] = {}
         self._providers: dict[str, ResourceProvider] = {}
         self._lock = threading.Lock()
         self._output = output
+        self._debug = debug
+        self._clock = clock
 
     # --- plugin ---
     def GetPluginInfo(self, _request: Any, _context: Any) -> Any:
@@ -79,8 +91,10 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
         return proto.ConfigureResponse(acceptSecrets=False)
 
     def Cancel(self, _request: Any, _context: Any) -> Any:
-        # The engine asks once, at the first Ctrl-C; creates already running are left to finish,
-        # as the engine itself waits for them, and a rerun adopts any job still running.
+        # The engine asks at the first Ctrl-C, and before it shuts us down after every run.
+        # Waits stop at once and the creates under way answer with a partial create, which
+        # the engine records (it waits for them, without a timeout); nothing waits at shutdown.
+        interrupts.cancel("the update was cancelled")
         return empty_pb2.Empty()
 
     # --- resource lifecycle ---
@@ -126,7 +140,9 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
     def Create(self, request: Any, context: Any) -> Any:
         def create() -> Any:
             props = rpc.deserialize_properties(request.properties)
-            result = self._provider(props.get(PROVIDER_KEY), request.type).create(props)
+            provider = self._provider(props.get(PROVIDER_KEY), request.type)
+            with self._deadline(request.timeout, "create"), _recorded(props[PROVIDER_KEY]):
+                result = provider.create(props)
             outs = {**(result.outs or {}), PROVIDER_KEY: props[PROVIDER_KEY]}
             return proto.CreateResponse(id=result.id, properties=_serialize(outs))
 
@@ -157,7 +173,8 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
             olds = rpc.deserialize_properties(request.olds)
             news = rpc.deserialize_properties(request.news)
             provider = self._provider(news.get(PROVIDER_KEY), request.type)
-            result = provider.update(request.id, olds, news)
+            with self._deadline(request.timeout, "update"), _recorded(news[PROVIDER_KEY]):
+                result = provider.update(request.id, olds, news)
             outs = {**(result.outs or {}), PROVIDER_KEY: news[PROVIDER_KEY]}
             return proto.UpdateResponse(properties=_serialize(outs))
 
@@ -173,14 +190,35 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
 
     def _answer(self, request: Any, context: Any, handler: Callable[[], _Reply]) -> _Reply:
         """Run a handler, its prints going to the request's resource; an exception becomes the
-        gRPC error the engine prints."""
+        gRPC error the engine prints.
+
+        A partial create becomes Pulumi's "created, but failed to initialize" error, which the
+        engine records in state. An expected failure (see `expected`) is its message alone,
+        its traceback on the engine's debug log (`pulumi up --debug`); anything else is a bug,
+        shown with its traceback as the stock host does.
+        """
         serving = self._output.serving(request.urn) if self._output else contextlib.nullcontext()
         try:
             with serving:
                 return handler()
-        except Exception:
-            context.abort(grpc.StatusCode.UNKNOWN, traceback.format_exc())
-            raise  # abort raises; this line only satisfies the type checker
+        except interrupts.PartialCreate as partial:
+            context.abort_with_status(_init_failed(partial))
+        except Exception as exc:
+            if not expected(exc):
+                context.abort(grpc.StatusCode.UNKNOWN, traceback.format_exc())
+            trace = traceback.format_exc()
+            if self._output is not None:
+                self._output.debug(request.urn, trace)
+            # Any code but UNKNOWN, INTERNAL or DATA_LOSS tells the engine the resource's state
+            # is known: a failed create recorded nothing, a failed update or delete kept it.
+            context.abort(grpc.StatusCode.ABORTED, trace if self._debug else str(exc))
+        raise AssertionError("unreachable: abort raises")
+
+    def _deadline(self, timeout: float, operation: str) -> contextlib.AbstractContextManager[None]:
+        """The resource's customTimeouts for `operation` (the engine sends 0 for none) as the
+        deadline of every wait in it."""
+        why = f"its customTimeouts {operation} of {format_elapsed(timeout)} passed"
+        return interrupts.deadline(timeout, why, self._clock)
 
     # --- providers ---
     def _provider(self, serialized: str | None, type_token: str) -> ResourceProvider:
@@ -211,6 +249,52 @@ def _load(serialized: str | None, type_token: str) -> ResourceProvider:
             " and it is not a vertex-tuning resource that can be read without one"
         )
     return factory()
+
+
+def expected(exc: BaseException) -> bool:
+    """An outcome a user acts on, not a bug: ours (a failed job or call, bad data, a stopped
+    wait), Pulumi's RunError (the SDK's "report without a stack trace"), missing credentials."""
+    if isinstance(exc, errors.ExpectedFailure | interrupts.Cancelled | RunError):
+        return True
+    return any(
+        (c.__module__, c.__qualname__) == ("google.auth.exceptions", "GoogleAuthError")
+        for c in type(exc).__mro__
+    )
+
+
+@contextlib.contextmanager
+def _recorded(serialized_provider: str) -> Iterator[None]:
+    """A partial create's outputs carry the serialized provider, as a create's do: the engine
+    keeps them as the resource's state, and the next update and delete load the provider there."""
+    try:
+        yield
+    except interrupts.PartialCreate as partial:
+        outputs = {**partial.outputs, PROVIDER_KEY: serialized_provider}
+        raise interrupts.PartialCreate(partial.id, outputs, partial.reason) from None
+
+
+def _init_failed(partial: interrupts.PartialCreate) -> grpc.Status:
+    """The gRPC status of a partial create: ErrorResourceInitFailed in its details, the one
+    form of a failed Create or Update whose id and outputs the engine records."""
+    from google.rpc import status_pb2
+
+    detail = proto.ErrorResourceInitFailed(
+        id=partial.id, properties=_serialize(partial.outputs), reasons=[partial.reason]
+    )
+    status = status_pb2.Status(code=grpc.StatusCode.ABORTED.value[0], message=partial.reason)
+    status.details.add().Pack(detail)
+    return _Status(
+        grpc.StatusCode.ABORTED,
+        partial.reason,
+        (("grpc-status-details-bin", status.SerializeToString()),),
+    )
+
+
+class _Status(grpc.Status):  # type: ignore[misc]
+    def __init__(self, code: grpc.StatusCode, details: str, trailing_metadata: Any) -> None:
+        self.code = code
+        self.details = details
+        self.trailing_metadata = trailing_metadata
 
 
 def _known(value: Any) -> Any:
@@ -257,6 +341,13 @@ class ResourceOutput(io.TextIOBase):
     def flush(self) -> None:
         self._fallback.flush()
 
+    def debug(self, urn: str, text: str) -> None:
+        """`text` on the engine's debug log for `urn` (shown by `pulumi up --debug`), or nowhere."""
+        with contextlib.suppress(grpc.RpcError):
+            self._engine.Log(
+                engine_pb2.LogRequest(severity=engine_pb2.DEBUG, message=text, urn=urn)
+            )
+
     def _log(self, urn: str, line: str) -> None:
         try:
             self._engine.Log(engine_pb2.LogRequest(severity=engine_pb2.INFO, message=line, urn=urn))
@@ -271,6 +362,12 @@ def _engine_output(argv: list[str]) -> ResourceOutput | None:
         return None
     channel = grpc.insecure_channel(argv[-1], options=pulumi_compat.grpc_channel_options())
     return ResourceOutput(engine_pb2_grpc.EngineStub(channel), sys.stdout)
+
+
+def _debugging(argv: list[str], env: Mapping[str, str] = os.environ) -> bool:
+    """Tracebacks for expected failures too: VERTEX_TUNING_DEBUG, or the engine's `-v=N`
+    (it passes its verbosity to plugins with `--logflow`)."""
+    return env.get(DEBUG_ENV, "") not in ("", "0") or any(a.startswith("-v=") for a in argv)
 
 
 def _exit_with_the_engine(interval: float = 1.0) -> None:
@@ -311,7 +408,8 @@ def main() -> None:
         options=pulumi_compat.grpc_channel_options(),
     )
     output = _engine_output(sys.argv)
-    provider_pb2_grpc.add_ResourceProviderServicer_to_server(Host(output), server)
+    host = Host(output, debug=_debugging(sys.argv))
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(host, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     sys.stdout.write(f"{port}\n")
