@@ -1,4 +1,5 @@
-"""A user's own project, outside this repository, served by our provider host.
+"""A user's own project, outside this repository, served by our provider host, and what the
+user sees when something fails.
 
 Each layout Pulumi supports for a Python program (a sibling module, `main:` naming a directory
 or a file, a package of the program's own, `stackConfigDir`) has its own dynamic provider that
@@ -12,10 +13,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from e2e.harness import VENV, pulumi
+from e2e.harness import VENV, Project, emulator_env, job_args, pulumi
+
+if TYPE_CHECKING:
+    from conftest import Datasets
+    from vertex_tuning.emulator import RunningEmulator
 
 pytestmark = pytest.mark.e2e
 
@@ -25,12 +31,15 @@ PROVIDER = '''\
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pulumi.dynamic import CreateResult, Resource, ResourceProvider
 
 
 class EndpointFileProvider(ResourceProvider):
     def create(self, props):
+        if props["value"] == "divide by zero":
+            return 1 / 0  # a bug
         Path(props["path"]).write_text(props["value"])
         served_by = Path(sys.argv[0]).name
         return CreateResult(props["path"], {**props, "served_by": served_by, "cwd": os.getcwd()})
@@ -146,3 +155,52 @@ def test_our_host_serves_the_users_own_dynamic_provider(
     assert (program_dir / "endpoint.txt").read_text() == LAYOUTS[layout].value
     run("destroy", "--yes", "--skip-preview", "--stack", "dev")  # unpickled from state alone
     assert not (program_dir / "endpoint.txt").exists()
+
+
+# -- failures: expected ones are one message, bugs keep their traceback -----------------------
+
+
+def test_a_bug_in_the_users_provider_shows_its_traceback(
+    tmp_path: Path, pulumi_env: dict[str, str]
+) -> None:
+    root = tmp_path / "userproj"
+    _write_project(root, "sibling-module")
+    pulumi(root, pulumi_env, "stack", "init", "dev", "--non-interactive")
+    pulumi(root, pulumi_env, "config", "set", "value", "divide by zero", "--stack", "dev")
+    failed = pulumi(root, pulumi_env, "up", "--yes", "--skip-preview", "--non-interactive")
+    assert failed.returncode != 0
+    assert "Traceback" in failed.output and "ZeroDivisionError" in failed.output, failed.output
+
+
+def test_missing_data_and_a_refused_call_are_one_message_each_with_the_hint(
+    tmp_path: Path,
+    pulumi_env: dict[str, str],
+    emulator: RunningEmulator,
+    datasets: Datasets,
+    training_uri: str,
+) -> None:
+    project = Project(
+        tmp_path / "project",
+        emulator_env(pulumi_env, emulator.url, emulator.storage_url),
+    )
+    project.init()
+    missing = datasets.missing()
+    project.program(
+        {
+            "missing": job_args(missing, tuned_model_display_name="missing"),
+            "denied": job_args(training_uri, tuned_model_display_name="denied"),
+        }
+    )
+    emulator.control.set_faults(rate=1.0, kinds=["403"], methods=["CreateTuningJob"])
+
+    failed = project.up()
+    assert failed.returncode != 0
+    assert f"error: checking training data ({missing}): NOT_FOUND: the object" in failed.output
+    assert "error: creating tuning job (denied): PERMISSION_DENIED: " in failed.output
+    assert "Hint: grant the identity that runs Pulumi Vertex AI User" in failed.output
+    assert "Traceback" not in failed.output, failed.output
+
+    # Asked for (`pulumi up --debug`), the traceback is on the resource's debug log.
+    debug = project.run("up", "--yes", "--skip-preview", "--debug")
+    assert debug.returncode != 0 and "Traceback" in debug.output
+    assert "vertex_tuning.errors.NotFound: checking training data" in debug.output
