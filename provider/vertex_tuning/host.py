@@ -19,7 +19,6 @@ with the interpreter of the virtualenv it is installed in.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import io
@@ -38,11 +37,10 @@ from google.protobuf import empty_pb2
 from pulumi import RunError
 from pulumi.dynamic import Config, ConfigureRequest, ResourceProvider
 from pulumi.metadata import get_project
-from pulumi.runtime import Settings, configure, proto, rpc
-from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc
 
 from vertex_tuning import errors, interrupts, pulumi_compat
 from vertex_tuning.progress import format_elapsed
+from vertex_tuning.pulumi_compat import engine_pb2, engine_pb2_grpc, proto, provider_pb2_grpc
 
 PROVIDER_KEY = "__provider"
 THREADS_ENV = "VERTEX_TUNING_HOST_THREADS"
@@ -86,8 +84,8 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
         return proto.PluginInfo(version=__version__)
 
     def Configure(self, request: Any, _context: Any) -> Any:
-        config = rpc.deserialize_properties(request.args)
-        self._config = {k: rpc.unwrap_rpc_secret(v) for k, v in config.items()}
+        config = pulumi_compat.deserialize_properties(request.args)
+        self._config = {k: pulumi_compat.unwrap_secret(v) for k, v in config.items()}
         return proto.ConfigureResponse(acceptSecrets=False)
 
     def Cancel(self, _request: Any, _context: Any) -> Any:
@@ -100,8 +98,8 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
     # --- resource lifecycle ---
     def Check(self, request: Any, context: Any) -> Any:
         def check() -> Any:
-            olds = rpc.deserialize_properties(request.olds, True)
-            news = rpc.deserialize_properties(request.news, True)
+            olds = pulumi_compat.deserialize_properties(request.olds, True)
+            news = pulumi_compat.deserialize_properties(request.news, True)
             serialized = _known(news.get(PROVIDER_KEY)) or olds.get(PROVIDER_KEY)
             provider = self._provider(serialized, request.type)
             result = provider.check(olds, news)
@@ -118,8 +116,8 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
 
     def Diff(self, request: Any, context: Any) -> Any:
         def diff() -> Any:
-            olds = rpc.deserialize_properties(request.olds, True)
-            news = rpc.deserialize_properties(request.news, True)
+            olds = pulumi_compat.deserialize_properties(request.olds, True)
+            news = pulumi_compat.deserialize_properties(request.news, True)
             serialized = _known(news.get(PROVIDER_KEY)) or olds.get(PROVIDER_KEY)
             result = self._provider(serialized, request.type).diff(request.id, olds, news)
             if result.changes is None:
@@ -139,7 +137,7 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
 
     def Create(self, request: Any, context: Any) -> Any:
         def create() -> Any:
-            props = rpc.deserialize_properties(request.properties)
+            props = pulumi_compat.deserialize_properties(request.properties)
             provider = self._provider(props.get(PROVIDER_KEY), request.type)
             with self._deadline(request.timeout, "create"), _recorded(props[PROVIDER_KEY]):
                 result = provider.create(props)
@@ -152,9 +150,9 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
         def read() -> Any:
             # Refresh sends the last outputs; a Get sends only inputs; an import sends neither,
             # so the provider comes from the type token and is serialized here for the state.
-            props = rpc.deserialize_properties(request.properties) or rpc.deserialize_properties(
-                request.inputs
-            )
+            props = pulumi_compat.deserialize_properties(
+                request.properties
+            ) or pulumi_compat.deserialize_properties(request.inputs)
             provider = self._provider(props.get(PROVIDER_KEY), request.type)
             serialized = props.get(PROVIDER_KEY) or pulumi_compat.serialize_provider(provider)
             result = provider.read(request.id, props)
@@ -170,8 +168,8 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
 
     def Update(self, request: Any, context: Any) -> Any:
         def update() -> Any:
-            olds = rpc.deserialize_properties(request.olds)
-            news = rpc.deserialize_properties(request.news)
+            olds = pulumi_compat.deserialize_properties(request.olds)
+            news = pulumi_compat.deserialize_properties(request.news)
             provider = self._provider(news.get(PROVIDER_KEY), request.type)
             with self._deadline(request.timeout, "update"), _recorded(news[PROVIDER_KEY]):
                 result = provider.update(request.id, olds, news)
@@ -182,7 +180,7 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
 
     def Delete(self, request: Any, context: Any) -> Any:
         def delete() -> Any:
-            props = rpc.deserialize_properties(request.properties)
+            props = pulumi_compat.deserialize_properties(request.properties)
             self._provider(props.get(PROVIDER_KEY), request.type).delete(request.id, props)
             return empty_pb2.Empty()
 
@@ -225,7 +223,7 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
         """The provider a request is for, deserialized and configured once per process."""
         key = serialized or type_token
         # Provider code may ask for the project (pulumi.get_project); settings are per thread.
-        configure(Settings(project=os.environ.get("PULUMI_PROJECT", "project"), stack="stack"))
+        pulumi_compat.configure_thread(os.environ.get("PULUMI_PROJECT", "project"))
         with self._lock:
             provider = self._providers.get(key)
             if provider is None:
@@ -298,11 +296,13 @@ class _Status(grpc.Status):  # type: ignore[misc]
 
 
 def _known(value: Any) -> Any:
-    return None if value == rpc.UNKNOWN else value
+    """`value`, or None while a preview cannot know it (deserialized, it is an Unknown)."""
+    unknown_class, unknown_string = pulumi_compat.unknown_sentinels()
+    return None if isinstance(value, unknown_class) or value == unknown_string else value
 
 
 def _serialize(props: dict[str, Any]) -> Any:
-    return asyncio.run(rpc.serialize_properties(props, {}))
+    return pulumi_compat.serialize_properties(props)
 
 
 class ResourceOutput(io.TextIOBase):
