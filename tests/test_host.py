@@ -516,3 +516,31 @@ def test_a_refused_call_says_what_to_grant() -> None:
     storage = errors.ApiError("reading object", "gs://b/o", "PERMISSION_DENIED", "denied.")
     assert "denied. Hint: " in str(storage) and "roles/storage.objectViewer" in str(storage)
     assert "Hint" not in str(errors.ApiError("creating", "x", "INVALID_ARGUMENT", "bad"))
+
+
+class SlowDelete(ResourceProvider):
+    """A delete that waits (a job being cancelled) until the wait stops."""
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        WAITING.set()
+        while True:
+            interrupts.sleep(3600)
+
+
+def test_a_stopped_delete_says_the_resource_stays_in_state(fake_engine: Any) -> None:
+    request = proto.DeleteRequest(
+        id=JOB,
+        urn=URN,
+        type=TUNING_JOB,
+        properties=_struct({"__provider": serialize_provider(SlowDelete())}),
+    )
+    with futures.ThreadPoolExecutor(1) as pool:
+        deleting = pool.submit(fake_engine.Delete, request)
+        assert WAITING.wait(30)
+        fake_engine.Cancel(empty_pb2.Empty())
+        with pytest.raises(grpc.RpcError) as info:
+            deleting.result(timeout=30)
+    assert info.value.details() == (
+        f"deleting alpha ({JOB}): stopped waiting (the update was cancelled); it stays in state, "
+        "and the next `pulumi destroy` (or `up` without it) deletes it"
+    )

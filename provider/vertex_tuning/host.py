@@ -6,11 +6,18 @@ the whole tuning run, so a fifth job is not even submitted until one of the firs
 every check, diff and read queues behind them. It also needs the serialized provider in every
 request, which the engine's Read for an import (`import_` option, `pulumi import`) does not send.
 
-This host speaks the same protocol for any dynamic resource (ours or the user's own) with a pool
-sized for blocking creates, and, when a request carries no serialized provider, finds ours by
-the resource's type token. What a provider prints while serving a request goes to the engine's
-log with that resource's URN, so `pulumi up` shows a job's progress on the job's own row (the
-stock host's stdout lands on the stack's row, where sixteen jobs' lines interleave).
+This host speaks the same protocol for any dynamic resource (ours or the user's own, imported
+from the program's directory as the stock host does) with a pool sized for blocking creates,
+and, when a request carries no serialized provider, finds ours by the resource's type token.
+What a provider prints while serving a request goes to the engine's log with that resource's
+URN, so `pulumi up` shows a job's progress on the job's own row (the stock host's stdout lands
+on the stack's row, where sixteen jobs' lines interleave).
+
+The stock host ignores the engine's Cancel and `customTimeouts`, so one Ctrl-C waits for hours
+of tuning. Here both stop every wait (interrupts.py), and a create that stops with its job
+running answers with Pulumi's partial-create error: the engine records the job, and the next
+`pulumi up` updates it, which resumes the wait. Expected failures (a failed job, a refused call,
+bad data) reach the user as their message alone; bugs keep their traceback.
 
 The engine launches it instead of the stock one because the project names it in Pulumi.yaml
 (`plugins: providers: [{name: pulumi-python, path: ...}]`); it is a console script, so it runs
@@ -181,7 +188,17 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
     def Delete(self, request: Any, context: Any) -> Any:
         def delete() -> Any:
             props = pulumi_compat.deserialize_properties(request.properties)
-            self._provider(props.get(PROVIDER_KEY), request.type).delete(request.id, props)
+            provider = self._provider(props.get(PROVIDER_KEY), request.type)
+            try:
+                with self._deadline(request.timeout, "delete"):
+                    provider.delete(request.id, props)
+            except (errors.WaitStopped, interrupts.Cancelled):
+                # A wait's own words speak of resuming on the next `up`; a delete is different.
+                raise errors.ExpectedFailure(
+                    f"deleting {request.urn.rsplit('::', 1)[-1]} ({request.id}): stopped waiting "
+                    f"({interrupts.reason()}); it stays in state, and the next `pulumi destroy` "
+                    "(or `up` without it) deletes it"
+                ) from None
             return empty_pb2.Empty()
 
         return self._answer(request, context, delete)
@@ -389,9 +406,9 @@ def _exit_with_the_engine(interval: float = 1.0) -> None:
 def _program_importable() -> None:
     """Let a pickled provider import the program's own modules, as the stock host can.
 
-    The engine starts provider plugins in the program's directory (the project root, or `main:`
-    when that names a directory or file), and the stock launcher runs `python -m
-    pulumi.dynamic`, which puts that directory first on sys.path. A console script gets its own
+    The engine starts provider plugins in the program's directory (the project root, the
+    directory `main:` names, or the one holding the file it names), and the stock launcher runs
+    `python -m pulumi.dynamic`, which puts that directory first on sys.path. A console script gets its own
     bin directory there instead, so a provider the program imported from a sibling module or a
     package of its own would fail to unpickle.
     """
