@@ -8,6 +8,7 @@ mocks) and against the engine's constants (pulumi/pulumi v3.274.1, the engine we
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Iterator
 from typing import Any
@@ -38,8 +39,18 @@ class _Registered(pulumi.runtime.Mocks):
         return {}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def event_loop() -> Iterator[None]:
+    """Outputs and mocks need the main thread's event loop; an earlier asyncio.run() unset it."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
 @pytest.fixture(scope="module")
-def registered() -> Iterator[pulumi.runtime.MockResourceArgs]:
+def registered(event_loop: None) -> Iterator[pulumi.runtime.MockResourceArgs]:
     """A TuningJob as a program registers it with the engine: its type and inputs."""
     mocks = _Registered()
     pulumi.runtime.set_mocks(mocks, project="compat", stack="dev", preview=False)
