@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import dill
@@ -49,26 +51,48 @@ def event_loop() -> Iterator[None]:
     loop.close()
 
 
+@dataclass
+class Run:
+    """One mocked run of a program with a TuningJob."""
+
+    job: pulumi.runtime.MockResourceArgs  # as registered: its type and inputs
+    predicted: dict[str, str] = field(default_factory=dict)  # resource -> child_urn's
+    runs: list[Any] = field(default_factory=list)  # current_run() inside the program, twice
+
+
 @pytest.fixture(scope="module")
-def registered(event_loop: None) -> Iterator[pulumi.runtime.MockResourceArgs]:
-    """A TuningJob as a program registers it with the engine: its type and inputs."""
+def registered(event_loop: None) -> Iterator[Run]:
     mocks = _Registered()
     pulumi.runtime.set_mocks(mocks, project="compat", stack="dev", preview=False)
+    seen: dict[str, Any] = {"runs": []}
 
     @pulumi.runtime.test  # type: ignore[misc]
     def program() -> Any:
-        job = TuningJob(
-            "alpha",
-            base_model="gemini-2.5-flash",
-            training_dataset_uri="gs://bucket/train.jsonl",
-            project="p",
-            location="us-central1",
+        seen["runs"].append(pulumi_compat.current_run())
+        args = {
+            "base_model": "gemini-2.5-flash",
+            "training_dataset_uri": "gs://bucket/train.jsonl",
+            "project": "p",
+            "location": "us-central1",
+        }
+        job = TuningJob("alpha", **args)
+        # A component as the engine names it (Pulumi's mocks would put the Stack in its URN).
+        team = SimpleNamespace(
+            _type="acme:index:Team",
+            urn=pulumi.Output.from_input("urn:pulumi:dev::compat::acme:index:Team::team"),
         )
-        return job.id
+        token = pulumi_compat.dynamic_type_token(TuningJob)
+        seen["runs"].append(pulumi_compat.current_run())
+        return pulumi.Output.all(
+            job.id,
+            pulumi_compat.child_urn(token, "alpha", None),
+            pulumi_compat.child_urn(token, "beta", team),
+        ).apply(lambda urns: seen.update(urns=urns))
 
     program()
-    (job,) = mocks.resources
-    yield job
+    (job,) = [r for r in mocks.resources if r.name == "alpha"]
+    _, alpha_predicted, beta_predicted = seen["urns"]
+    yield Run(job, {"alpha": alpha_predicted, "beta": beta_predicted}, seen["runs"])
     pulumi.runtime.settings.reset_options()
 
 
@@ -101,21 +125,34 @@ def test_deserialize_loads_a_provider_whose_closure_holds_an_output() -> None:
 
 
 def test_serialize_provider_is_what_a_program_stores_in_state(
-    registered: pulumi.runtime.MockResourceArgs,
+    registered: Run,
 ) -> None:
     """An import writes the host's serialization to state; the program's must equal it (else
     every later preview shows a `__provider` change), and it must load back as the provider."""
-    stored = registered.inputs["__provider"]
+    stored = registered.job.inputs["__provider"]
     assert stored == pulumi_compat.serialize_provider(TuningJobProvider())
     loaded = pulumi_compat.deserialize(lambda: dill.loads(base64.b64decode(stored)))
     assert type(loaded) is TuningJobProvider
 
 
-def test_dynamic_type_token_is_the_type_a_program_registers(
-    registered: pulumi.runtime.MockResourceArgs,
-) -> None:
-    assert registered.typ == pulumi_compat.dynamic_type_token(TuningJob)
-    assert registered.typ == "pulumi-python:dynamic/vertex-tuning:TuningJob"  # in users' states
+def test_dynamic_type_token_is_the_type_a_program_registers(registered: Run) -> None:
+    assert registered.job.typ == pulumi_compat.dynamic_type_token(TuningJob)
+    assert registered.job.typ == "pulumi-python:dynamic/vertex-tuning:TuningJob"  # users' states
+
+
+def test_child_urn_is_the_engines_urn_at_the_top_and_under_a_component(registered: Run) -> None:
+    """The engine's form (pkg/resource/urn.go): the parent chain's types joined by `$`, the root
+    Stack left out (Pulumi's mocks put it in, so the run's own URNs are not the reference)."""
+    token = "pulumi-python:dynamic/vertex-tuning:TuningJob"
+    assert registered.predicted == {
+        "alpha": f"urn:pulumi:dev::compat::{token}::alpha",
+        "beta": f"urn:pulumi:dev::compat::acme:index:Team${token}::beta",
+    }
+
+
+def test_current_run_is_one_object_per_run_of_the_program(registered: Run) -> None:
+    first, second = registered.runs
+    assert first is second and first._type == "pulumi:pulumi:Stack"  # the run's root
 
 
 def test_config_values_are_what_the_provider_was_configured_with() -> None:
