@@ -1,8 +1,8 @@
 """A user's own project, outside this repository, served by our provider host, and what the
 user sees when something fails.
 
-Each layout Pulumi supports for a Python program (a sibling module, `main:` naming a directory
-or a file, a package of the program's own, `stackConfigDir`) has its own dynamic provider that
+Each layout Pulumi supports for a Python program (a sibling module and a package of the
+program's own, `main:` naming a directory or a file, `stackConfigDir`) has dynamic providers that
 the stock host can unpickle; the README tells users to name our host in Pulumi.yaml, so it has
 to unpickle them too. The provider writes a file relative to its working directory and reports
 which process served it, so each run shows where it ran and that it was our host.
@@ -57,15 +57,22 @@ class EndpointFile(Resource):
 DEFAULT_VALUE = "https://example.invalid/v1"
 
 
-def _program(module: str | None) -> str:
-    """The user's __main__: imports EndpointFile from `module` (None: defines it itself)."""
-    return (
-        "import pulumi\n" + (f"from {module} import EndpointFile\n" if module else PROVIDER) + "\n"
-        f'value = pulumi.Config().get("value") or "{DEFAULT_VALUE}"\n'
-        'f = EndpointFile("endpoint", value)\n'
-        'pulumi.export("served_by", f.served_by)\n'
-        'pulumi.export("cwd", f.cwd)\n'
-    )
+def _program(*modules: str | None) -> str:
+    """The user's __main__: an EndpointFile from each module (None: defined in the program)."""
+    lines = ["import pulumi"]
+    for i, module in enumerate(modules):
+        if module:
+            lines.append(f"from {module} import EndpointFile as EndpointFile{i}")
+        else:
+            lines += [PROVIDER, f"EndpointFile{i} = EndpointFile"]
+    lines.append(f'value = pulumi.Config().get("value") or "{DEFAULT_VALUE}"')
+    for i in range(len(modules)):
+        lines += [
+            f'f{i} = EndpointFile{i}("endpoint{i}", value)',
+            f'pulumi.export("served_by{i}", f{i}.served_by)',
+            f'pulumi.export("cwd{i}", f{i}.cwd)',
+        ]
+    return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)
@@ -75,39 +82,35 @@ class Layout:
     settings: str
     files: dict[str, str]
     program_dir: str = "."
+    providers: int = 2  # EndpointFiles the program declares, each from its own module
     value: str = DEFAULT_VALUE  # what the program reads from its stack config, if any
 
 
+def _own_modules(where: str = "") -> dict[str, str]:
+    """The program and its provider twice: in a sibling module and in a package of its own."""
+    return {
+        f"{where}__main__.py": _program("endpoint_file", "mypkg.providers"),
+        f"{where}endpoint_file.py": PROVIDER,
+        f"{where}mypkg/__init__.py": "",
+        f"{where}mypkg/providers.py": PROVIDER,
+    }
+
+
 LAYOUTS: dict[str, Layout] = {
-    "sibling-module": Layout(
-        "", {"__main__.py": _program("endpoint_file"), "endpoint_file.py": PROVIDER}
-    ),
-    "main-directory": Layout(
-        "main: infra/\n",
-        {"infra/__main__.py": _program("endpoint_file"), "infra/endpoint_file.py": PROVIDER},
+    "project-root": Layout("", _own_modules()),
+    "main-directory-and-stack-config-dir": Layout(
+        "main: infra/\nstackConfigDir: stacks/\n",
+        {
+            **_own_modules("infra/"),
+            "stacks/Pulumi.dev.yaml": "config:\n  userproj:value: https://from-stack-config\n",
+        },
         "infra",
+        value="https://from-stack-config",
     ),
     # The language host runs a `main:` file without its directory on sys.path, so a program
     # file cannot import a sibling; its provider lives in it and is pickled by value.
-    "main-file": Layout("main: deploy/stack.py\n", {"deploy/stack.py": _program(None)}, "deploy"),
-    "package": Layout(
-        "",
-        {
-            "__main__.py": _program("mypkg.providers"),
-            "mypkg/__init__.py": "",
-            "mypkg/providers.py": PROVIDER,
-        },
-    ),
-    "stack-config-dir": Layout(
-        "main: src/\nstackConfigDir: stacks/\n",
-        {
-            "src/__main__.py": _program("mypkg.providers"),
-            "src/mypkg/__init__.py": "",
-            "src/mypkg/providers.py": PROVIDER,
-            "stacks/Pulumi.dev.yaml": "config:\n  userproj:value: https://from-stack-config\n",
-        },
-        "src",
-        value="https://from-stack-config",
+    "main-file": Layout(
+        "main: deploy/stack.py\n", {"deploy/stack.py": _program(None)}, "deploy", providers=1
     ),
 }
 
@@ -150,11 +153,13 @@ def test_our_host_serves_the_users_own_dynamic_provider(
     run("stack", "init", "dev")
     run("up", "--yes", "--stack", "dev")  # preview, then update: check, diff and create
     outputs = json.loads(run("stack", "output", "--json", "--stack", "dev"))
-    assert outputs["served_by"] == "pulumi-resource-pulumi-python"  # ours, not the stock one
-    assert Path(outputs["cwd"]) == program_dir  # relative paths resolve as under the stock host
-    assert (program_dir / "endpoint.txt").read_text() == LAYOUTS[layout].value
+    shape = LAYOUTS[layout]
+    for i in range(shape.providers):
+        assert outputs[f"served_by{i}"] == "pulumi-resource-pulumi-python"  # ours, not stock
+        assert Path(outputs[f"cwd{i}"]) == program_dir  # relative paths resolve as under stock
+        assert (program_dir / f"endpoint{i}.txt").read_text() == shape.value
     run("destroy", "--yes", "--skip-preview", "--stack", "dev")  # unpickled from state alone
-    assert not (program_dir / "endpoint.txt").exists()
+    assert list(program_dir.glob("endpoint*.txt")) == []
 
 
 # -- failures: expected ones are one message, bugs keep their traceback -----------------------
@@ -164,7 +169,7 @@ def test_a_bug_in_the_users_provider_shows_its_traceback(
     tmp_path: Path, pulumi_env: dict[str, str]
 ) -> None:
     root = tmp_path / "userproj"
-    _write_project(root, "sibling-module")
+    _write_project(root, "project-root")
     pulumi(root, pulumi_env, "stack", "init", "dev", "--non-interactive")
     pulumi(root, pulumi_env, "config", "set", "value", "divide by zero", "--stack", "dev")
     failed = pulumi(root, pulumi_env, "up", "--yes", "--skip-preview", "--non-interactive")
