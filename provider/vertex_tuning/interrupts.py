@@ -1,10 +1,11 @@
 """How a long create stops early and is still recorded: the contract between host and providers.
 
 The engine asks the provider host to Cancel at the first Ctrl-C (and at every shutdown); a
-create or update may also carry a deadline (the resource's `customTimeouts`), which the host
-sets for the thread serving it with `deadline()`. Waiting code sleeps through `sleep()`, which
-raises `Cancelled` once `cancel()` was called or this thread's deadline passed. A provider that was waiting on a cloud
-resource it already created then raises `PartialCreate` with that resource's id and outputs:
+request may also carry a deadline (the resource's `customTimeouts`), which the host sets for
+the thread serving it with `deadline()`. Waiting code sleeps through `sleep()`, which raises
+`Cancelled` once `cancel()` was called or this thread's deadline passed. A provider that was
+waiting on a cloud resource it already created then raises `PartialCreate` with that
+resource's id and outputs:
 our host answers the engine with Pulumi's partial-create error (ErrorResourceInitFailed), so
 the engine records the resource with an initialization error, and the next `pulumi up` calls
 Update on it, which resumes waiting instead of creating again (see host.py).
@@ -27,7 +28,7 @@ _local = threading.local()  # .deadline: (at, reason, clock) for the request thi
 
 
 class Cancelled(Exception):
-    """The engine asked the host to cancel while this thread was waiting."""
+    """The engine asked the host to cancel, or this request's deadline passed, while waiting."""
 
 
 class PartialCreate(Exception):
