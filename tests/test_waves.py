@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -41,7 +42,11 @@ def test_a_create_that_starts_after_another_finished_says_once_what_holds_it(
     assert "--parallel" in said[0] and "PULUMI_PARALLEL" in said[0]
 
 
-def test_the_stock_host_is_named_with_the_plugins_entry_that_replaces_it() -> None:
+def test_the_stock_host_is_named_with_the_plugins_entry_that_replaces_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As in the stock host's process (tests/test_host.py imports ours into this one).
+    monkeypatch.delitem(sys.modules, "vertex_tuning.host", raising=False)
     assert "the stock dynamic-provider host" in waves.advice(4)
     assert "plugins:" in waves.advice(4)
 
