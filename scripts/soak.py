@@ -93,12 +93,13 @@ def interrupts(
         phase.add(ok=ok, resources=2, jobs=trial.jobs)
         phase.notes[kind] += 1
         phase.notes["adopted"] += len(trial.adopted)
+        phase.notes["resumed"] += len(trial.resumed)
         phase.notes["pending creates cleared"] += trial.pending_creates
         phase.notes["locked"] += trial.locked
         print(
             f"interrupt {i + 1}/{n}: {kind} {delay:.2f}s after the first submission: "
             f"{'converged' if ok else 'NOT CONVERGED'}, {dict(trial.jobs)} jobs, "
-            f"{len(trial.adopted)} adopted",
+            f"{len(trial.resumed)} resumed, {len(trial.adopted)} adopted",
             flush=True,
         )
         if not ok:
@@ -183,7 +184,8 @@ def table(phases: list[Phase], seed: int, elapsed: float) -> str:
     kinds = ", ".join(f"{k} {first.notes[k]}" for k in (*INTERRUPTIONS, SIGINT_ONCE))
     rows += [
         "",
-        f"Interruptions: {kinds}; {first.notes['adopted']} jobs adopted by the rerun, "
+        f"Interruptions: {kinds}; the rerun resumed {first.notes['resumed']} jobs the "
+        f"interrupted run had recorded and adopted {first.notes['adopted']}, "
         f"{first.notes['locked']} locks cleared with `pulumi cancel`, "
         f"{first.notes['pending creates cleared']} pending creates cleared by "
         "`pulumi refresh --clear-pending-creates`.",

@@ -144,7 +144,7 @@ def wait_for_job(
         raise JobTimeout(
             f"tuning job {name} is still {states.short(last.state)} after "
             f"{format_elapsed(exc.elapsed)}; it keeps running. Run `pulumi up` again to resume "
-            "waiting (the job is adopted, not submitted again), raise the `timeout` input, or "
+            "waiting on this job (it is not submitted again), raise the `timeout` input, or "
             f"cancel it with `vertex-tuning jobs cancel {name}`.",
             last,
         ) from None
@@ -196,11 +196,13 @@ def await_success(
 def failure_message(job: wire.Job) -> str:
     """ "tuning job (name) ended FAILED: NOT_FOUND (5): Training data not found ... Hint: ..."."""
     error = job.error
-    cause = (
-        f"{wire.code_name(error.code)} ({error.code}): {error.message}"
-        if error
-        else "no error given"
-    )
+    if job.state == states.CANCELLED and (not error or error.message in ("", "CANCELLED")):
+        # The service's own words are "CANCELLED (1): CANCELLED"; this update did not do it.
+        cause = "cancelled outside this update (in the console, the CLI or through the API)"
+    elif error:
+        cause = f"{wire.code_name(error.code)} ({error.code}): {error.message}"
+    else:
+        cause = "no error given"
     return (
         f"tuning job ({job.name}) ended {states.short(job.state)}: {cause}. "
         f"Hint: {failure_hint(job)}"
@@ -211,7 +213,7 @@ def failure_hint(job: wire.Job) -> str:
     """The seed guide's troubleshooting advice for a failed job's error."""
     message = (job.error.message if job.error else "").lower()
     if job.state == states.CANCELLED:
-        return "the job was cancelled outside this update; run `pulumi up` to submit it again"
+        return "run `pulumi up` to submit it again"
     if job.state == states.EXPIRED:
         return "the job expired before it could run; run `pulumi up` to submit it again"
     if "not found" in message:

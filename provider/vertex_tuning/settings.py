@@ -110,9 +110,11 @@ def refuse_plaintext_token() -> None:
     Pulumi.<stack>.yaml; as a secret it is stored encrypted there.
     """
     from pulumi import RunError
-    from pulumi.runtime.config import get_config, is_config_secret
 
-    if get_config(ACCESS_TOKEN_KEY) is not None and not is_config_secret(ACCESS_TOKEN_KEY):
+    from vertex_tuning.pulumi_compat import stack_config_value
+
+    value, secret = stack_config_value(ACCESS_TOKEN_KEY)
+    if value is not None and not secret:
         raise RunError(
             f"stack config {ACCESS_TOKEN_KEY} is in plain text, and Pulumi would copy it into "
             f"the stack's state: set it with `pulumi config set --secret {ACCESS_TOKEN_KEY}`, "

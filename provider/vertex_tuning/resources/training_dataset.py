@@ -21,6 +21,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Updat
 
 from vertex_tuning import catalog, dataset
 from vertex_tuning import settings as settings_mod
+from vertex_tuning.errors import ExpectedFailure
 from vertex_tuning.resources.base import (
     Draft,
     Failure,
@@ -67,7 +68,7 @@ class TrainingDatasetOutputs(Outputs):
     drift: str = ""
 
 
-class SourceChanged(Exception):
+class SourceChanged(ExpectedFailure):
     """The local file changed between check and create; uploading it would break the name."""
 
 
