@@ -45,7 +45,7 @@ from pulumi import RunError
 from pulumi.dynamic import Config, ConfigureRequest, ResourceProvider
 from pulumi.metadata import get_project
 
-from vertex_tuning import errors, interrupts, pulumi_compat
+from vertex_tuning import errors, interrupts, progress, pulumi_compat
 from vertex_tuning.progress import format_elapsed
 from vertex_tuning.pulumi_compat import engine_pb2, engine_pb2_grpc, proto, provider_pb2_grpc
 
@@ -93,7 +93,10 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
     def Configure(self, request: Any, _context: Any) -> Any:
         config = pulumi_compat.deserialize_properties(request.args)
         self._config = {k: pulumi_compat.unwrap_secret(v) for k, v in config.items()}
-        return proto.ConfigureResponse(acceptSecrets=False)
+        # supportsPreview: the engine then asks Create and Update what a preview will show,
+        # so an in-place update's outputs that cannot change stay known downstream (see
+        # Update); the engine 3.274 ignores DiffResponse.stables.
+        return proto.ConfigureResponse(acceptSecrets=False, supportsPreview=True)
 
     def Cancel(self, _request: Any, _context: Any) -> Any:
         # The engine asks at the first Ctrl-C, and before it shuts us down after every run.
@@ -144,6 +147,8 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
 
     def Create(self, request: Any, context: Any) -> Any:
         def create() -> Any:
+            if request.preview:  # what the engine would show itself: the inputs, outputs unknown
+                return proto.CreateResponse(properties=request.properties)
             props = pulumi_compat.deserialize_properties(request.properties)
             provider = self._provider(props.get(PROVIDER_KEY), request.type)
             with self._deadline(request.timeout, "create"), _recorded(props[PROVIDER_KEY]):
@@ -176,8 +181,18 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
     def Update(self, request: Any, context: Any) -> Any:
         def update() -> Any:
             olds = pulumi_compat.deserialize_properties(request.olds)
-            news = pulumi_compat.deserialize_properties(request.news)
-            provider = self._provider(news.get(PROVIDER_KEY), request.type)
+            news = pulumi_compat.deserialize_properties(request.news, True)
+            provider = self._provider(
+                _known(news.get(PROVIDER_KEY)) or olds.get(PROVIDER_KEY), request.type
+            )
+            if request.preview:
+                # Ours say which outputs an update keeps; anyone else's: the new inputs alone,
+                # as the engine would show them.
+                planned = getattr(provider, "preview_update", None)
+                outs = planned(request.id, olds, news) if planned else news
+                return proto.UpdateResponse(
+                    properties=_serialize({**outs, PROVIDER_KEY: news.get(PROVIDER_KEY)})
+                )
             with self._deadline(request.timeout, "update"), _recorded(news[PROVIDER_KEY]):
                 result = provider.update(request.id, olds, news)
             outs = {**(result.outs or {}), PROVIDER_KEY: news[PROVIDER_KEY]}
@@ -366,8 +381,14 @@ class ResourceOutput(io.TextIOBase):
             )
 
     def _log(self, urn: str, line: str) -> None:
+        status = line.startswith(progress.STATUS_MARK)
+        line = line.removeprefix(progress.STATUS_MARK)
         try:
-            self._engine.Log(engine_pb2.LogRequest(severity=engine_pb2.INFO, message=line, urn=urn))
+            self._engine.Log(
+                engine_pb2.LogRequest(
+                    severity=engine_pb2.INFO, message=line, urn=urn, ephemeral=status
+                )
+            )
         except grpc.RpcError:
             self._fallback.write(f"{line}\n")
             self._fallback.flush()
@@ -433,6 +454,7 @@ def main() -> None:
     sys.stdout.flush()
     if output is not None:
         sys.stdout = output
+        progress.ON_OWN_ROW = True  # what providers print now lands on their resource's row
     try:
         server.wait_for_termination()
     except KeyboardInterrupt:

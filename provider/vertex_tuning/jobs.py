@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from vertex_tuning import interrupts, names, ownership, states, wire
+from vertex_tuning import interrupts, names, ownership, progress, states, wire
 from vertex_tuning.errors import ApiError, JobFailed, JobInterrupted, JobTimeout, NotFound
 from vertex_tuning.progress import ProgressLines, format_elapsed
 from vertex_tuning.retry import is_transient
@@ -77,10 +77,14 @@ def adopt_or_submit(
         existing = find_adoptable(vertex, inputs, fingerprint)
         if existing is not None:
             emit(
-                f"{label}: adopting {existing.name} ({states.short(existing.state)}), "
-                "started by an earlier update that did not finish. If Pulumi warns of pending "
-                "operations, `pulumi refresh --clear-pending-creates --yes` clears them once "
-                "this update has succeeded"
+                progress.prefixed(
+                    label,
+                    f"adopting {existing.name} ({progress.status(existing, progress.utc_now())}),"
+                    " started by an earlier update that did not finish; "
+                    f"{names.console_url(existing.name)}. If Pulumi warns of pending operations, "
+                    "`pulumi refresh --clear-pending-creates --yes` clears them once this "
+                    "update has succeeded",
+                )
             )
             return existing
         if check_data is not None:
@@ -98,7 +102,11 @@ def adopt_or_submit(
             attempt += 1
             continue
         job = wire.job_from_api(created)
-        emit(f"{label}: submitted {job.name} {names.console_url(job.name)}")
+        # A status line too: the link shows once, live on the row, not again in the summary.
+        submitted = progress.prefixed(
+            label, f"submitted {job.name} · {names.console_url(job.name)}"
+        )
+        emit(f"{progress.STATUS_MARK}{submitted}" if progress.ON_OWN_ROW else submitted)
         return job
 
 

@@ -19,6 +19,10 @@ from vertex_tuning.wire import Job
 
 #: Set by the provider host when what a provider prints lands on the resource's own row.
 ON_OWN_ROW = False
+#: Starts a line the host sends as a status message (the engine's ephemeral diagnostic): shown
+#: live on the row, left out of the summary the engine prints at the end, so a CI log carries
+#: each progress line once.
+STATUS_MARK = "\x1f"
 
 
 def format_elapsed(seconds: float) -> str:
@@ -80,4 +84,7 @@ class ProgressLines:
         if seen == self._last and waited - self._last_at < quiet_for:
             return
         self._last, self._last_at = seen, waited
-        self.emit(prefixed(self.label, status(job, self.now(), waited)))
+        line = prefixed(self.label, status(job, self.now(), waited))
+        # On its own row a passing state is a status line; the last one stays in the summary.
+        passing = ON_OWN_ROW and not states.is_terminal(job.state)
+        self.emit(f"{STATUS_MARK}{line}" if passing else line)

@@ -119,8 +119,6 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
     #: Skip re-checking when the raw inputs, defaults and release match the state's stamp. Off
     #: for resources whose check reads something outside the inputs (a local file).
     stamped: ClassVar[bool] = True
-    #: Outputs an in-place update may change; every other output is stable across one.
-    changed_in_place: ClassVar[frozenset[str]] = frozenset()
     #: Hints for inputs that are missing: where a value can come from.
     missing_hints: ClassVar[Mapping[str, str]] = {}
 
@@ -240,11 +238,27 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
             # preview does not show downstream values as unknown.
             stables=[]
             if replaces
-            else [k for k in self.outputs.names() if k not in self.changed_in_place],
+            else [
+                k for k in self.outputs.names() if k not in self.changes_in_place(_id, olds, news)
+            ],
             delete_before_replace=self.delete_before_replace,
         )
 
     # --- update ---
+    def preview_update(
+        self, id_: str, olds: dict[str, Any], news: dict[str, Any]
+    ) -> dict[str, Any]:
+        """What `pulumi preview` shows after an in-place update: every output it keeps stays
+        known (downstream inputs do not turn unknown), those it may change are left unknown."""
+        changing = self.changes_in_place(id_, olds, news)
+        return {k: v for k, v in {**olds, **news}.items() if k not in changing}
+
+    def changes_in_place(
+        self, _id: str, olds: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> frozenset[str]:
+        """The outputs this update may change (none, for a behaviour-only update)."""
+        return frozenset()
+
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Only behaviour (or the provider's code) changed: no API call, every output kept."""
         return UpdateResult(without_none({**olds, **news}))

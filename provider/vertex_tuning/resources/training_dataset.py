@@ -155,6 +155,12 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
         say(f"training dataset: {olds['drift']}; `pulumi up` will upload it again")
         return DiffResult(changes=True, replaces=[], stables=[])
 
+    def changes_in_place(
+        self, _id: str, olds: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> frozenset[str]:
+        """Uploading again keeps every name: only the checksums (and the drift) change."""
+        return frozenset({"checksums", "drift"}) if olds.get("drift") else frozenset()
+
     # --- update ---
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Behaviour only (no call), unless refresh found the objects gone or changed."""

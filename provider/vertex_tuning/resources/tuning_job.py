@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from vertex_tuning import interrupts, names, ownership, pulumi_compat, states, waves
+from vertex_tuning import interrupts, names, ownership, progress, pulumi_compat, states, waves
 from vertex_tuning import settings as settings_mod
 from vertex_tuning.resources import stack_identity
 from vertex_tuning.resources.base import (
@@ -83,10 +83,21 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
     inputs_model = "vertex_tuning.resources.tuning_job_inputs:TuningJobInputs"
     outputs = TuningJobOutputs
     kind = "TuningJob"
-    # A new default checkpoint moves the endpoint; nothing else changes in place.
-    changed_in_place = frozenset(
-        {"tuned_model_endpoint", "tuned_model_endpoint_uri", "serving_checkpoint_id"}
-    )
+
+    def changes_in_place(
+        self, _id: str, olds: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> frozenset[str]:
+        """A resumed wait may change every output; a new default checkpoint or a redeploy
+        moves the endpoint; a behaviour-only update changes nothing."""
+        if olds.get(UNFINISHED_KEY):
+            return frozenset(self.outputs.names())
+        moved = differs(olds.get("default_checkpoint_id"), news.get("default_checkpoint_id"))
+        if moved or olds.get("repair") == REDEPLOY:
+            return frozenset(
+                {"tuned_model_endpoint", "tuned_model_endpoint_uri", "serving_checkpoint_id"}
+            )
+        return frozenset()
+
     missing_hints: ClassVar[Mapping[str, str]] = {
         "project": "set the `project` input, stack config `gcp:project`, or GOOGLE_CLOUD_PROJECT",
         "location": "set the `location` input, stack config `gcp:region`, or GOOGLE_CLOUD_LOCATION",
@@ -216,7 +227,7 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         vertex = _vertex(settings_mod.resolve(self.config_get), inputs.location)
         props = {k: v for k, v in {**olds, **news}.items() if k != UNFINISHED_KEY}
         if unfinished:
-            say(f"tuning job {inputs.label}: resuming the wait on {id_}")
+            say(progress.prefixed(f"tuning job {inputs.label}", f"resuming the wait on {id_}"))
             with _recorded_if_stopped(vertex, props):
                 job = jobs.await_success(vertex, inputs, id_, emit=say)
         else:
@@ -294,7 +305,7 @@ def _data_check(
         gcs.verify_datasets(
             storage,
             uris,
-            emit=lambda line: say(f"{label}: {line}"),
+            emit=lambda line: say(progress.prefixed(label, line)),
             method=inputs.method,
             limits=catalog.limits(inputs.base_model),
         )
