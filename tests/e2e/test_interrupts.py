@@ -182,3 +182,23 @@ def test_after_a_killed_cli_the_minimum_is_cancel_then_up_then_clearing_the_stal
     assert project.pending_operations() == []
     assert project.tuning_jobs()["alpha"]["job_name"] == job["name"]
     project.preview("--expect-no-changes").check()
+
+
+def test_a_refresh_between_the_stopped_up_and_the_next_keeps_the_wait_to_resume(
+    project: Project, emulator: RunningEmulator, training_uri: str
+) -> None:
+    """Refresh clears the engine's record of an unfinished create; the provider keeps its own."""
+    control = emulator.control
+    control.configure(job_seconds=0)
+    project.program({"alpha": job_args(training_uri, timeout=1)})
+    assert project.up().returncode != 0
+    (job,) = control.jobs()
+    project.run("refresh", "--yes").check()
+    planned = project.preview()
+    assert "~ 1 to update" in planned.output or "1 to update" in planned.output, planned.output
+    control.finish(job["name"])
+    rerun = project.up().check()
+    assert f"resuming the wait on {job['name']}" in rerun.output, rerun.output
+    (resource,) = [r for r in project.export()["resources"] if r["type"].endswith("TuningJob")]
+    assert resource["outputs"]["state"] == "JOB_STATE_SUCCEEDED"
+    assert [j["name"] for j in control.jobs()] == [job["name"]]

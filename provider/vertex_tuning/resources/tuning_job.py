@@ -188,6 +188,10 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         outputs = _outputs(vertex, {**props, **inputs}, job, props.get("serving_checkpoint_id", ""))
         if job.state == states.SUCCEEDED:
             outputs.update(_what_consumers_see(vertex, job, outputs))
+        elif props.get(UNFINISHED_KEY):
+            # Still a wait to resume: a refresh clears the engine's own mark of an unfinished
+            # create, so this one (and diff) carry it to the next `pulumi up`.
+            outputs[UNFINISHED_KEY] = True
         return ReadResult(id_, outputs, inputs=without_none(inputs))
 
     # --- diff ---
@@ -196,6 +200,8 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         gone: the repair, said with what it costs in time (a new spec replaces it anyway)."""
         planned = super().diff(id_, olds, news)
         repair = olds.get("repair")
+        if olds.get(UNFINISHED_KEY) and not planned.replaces:
+            return DiffResult(changes=True, replaces=[], stables=[])  # the wait to resume
         if planned.replaces or repair not in (RETUNE, REDEPLOY):
             return planned
         name = olds.get("tuned_model_display_name") or id_
