@@ -74,6 +74,33 @@ for name, args in spec["resources"].items():
     pulumi.export(name, resource)
 '''
 
+#: Components named in program.json, each with a child TuningJob "job" (write it over
+#: __main__.py): same-named children of different parents, as platform repos nest them.
+COMPONENTS = '''\
+"""Components named in program.json, each with a child TuningJob named "job"."""
+
+import json
+from pathlib import Path
+
+import pulumi
+
+import vertex_tuning
+
+spec = json.loads((Path(__file__).parent / "program.json").read_text())
+
+
+class Model(pulumi.ComponentResource):
+    def __init__(self, kind: str, name: str, args: dict) -> None:
+        super().__init__(f"team:{kind}:Model", name)
+        job = vertex_tuning.TuningJob("job", opts=pulumi.ResourceOptions(parent=self), **args)
+        pulumi.export(f"{kind}_endpoint", job.tuned_model_endpoint)
+        self.register_outputs({})
+
+
+for kind in spec["components"]:
+    Model(kind, "model", spec["args"])
+'''
+
 #: The ways a user's `pulumi up` ends early: Ctrl-C twice (the second one terminates at once),
 #: SIGKILL of the CLI (OOM killer, closed CI runner), SIGKILL of the provider host.
 INTERRUPTIONS = ("sigint-twice", "kill-cli", "kill-provider")
