@@ -10,6 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 
+class Reported(Exception):
+    """An outcome whose message says all there is (a failed gate): shown without a traceback."""
+
+
 class ApiError(Exception):
     """A Google API call failed for good: its canonical status and the service's own words."""
 

@@ -40,7 +40,7 @@ from pulumi.metadata import get_project
 from pulumi.runtime import Settings, configure, proto, rpc
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc
 
-from vertex_tuning import pulumi_compat
+from vertex_tuning import errors, pulumi_compat
 
 PROVIDER_KEY = "__provider"
 THREADS_ENV = "VERTEX_TUNING_HOST_THREADS"
@@ -178,6 +178,9 @@ class Host(provider_pb2_grpc.ResourceProviderServicer):
         try:
             with serving:
                 return handler()
+        except errors.Reported as exc:
+            context.abort(grpc.StatusCode.UNKNOWN, str(exc))  # the message is the whole story
+            raise
         except Exception:
             context.abort(grpc.StatusCode.UNKNOWN, traceback.format_exc())
             raise  # abort raises; this line only satisfies the type checker
