@@ -111,7 +111,7 @@ def run(plan: Plan, settings: Settings, *, emit: Emit) -> Outcome:
         results.answers[TUNED] = results.answers[chosen]
     checks = gate.checks(means, TUNED, min_score=plan.min_score, min_gain=plan.min_gain)
     passed = gate.passed(checks)
-    shown = {k: v for k, v in means.items() if not k.startswith("checkpoint ")}
+    shown = {k: means[k] for k in (TUNED, BASE, SERVED) if k in means}
     verdict = _verdict(plan, passed, checks, choice)
     summary = report.Summary(
         title=plan.label,
@@ -181,8 +181,8 @@ def _shown_results(results: Results, shown: Mapping[str, Any]) -> Results:
     return Results(
         results.examples,
         [c for c in results.candidates if c.key in shown],
-        {k: v for k, v in results.answers.items() if k in shown},
-        {k: v for k, v in results.scores.items() if k in shown},
+        {k: results.answers[k] for k in shown},
+        {k: results.scores[k] for k in shown},
         results.seconds,
     )
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,7 +135,10 @@ class ModelEvaluationProvider(TypedProvider["ModelEvaluationInputs"]):
 
     # --- delete ---
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        """Remove the report's gs:// copy; the local report stays for the person reading it."""
+        """Remove the report's gs:// copy and its local directory (this evaluation's own)."""
+        report = Path(str(props.get("report_path") or ""))
+        if report.name == "report.html" and report.parent.name == evaluation_digest(props):
+            shutil.rmtree(report.parent, ignore_errors=True)
         uploaded = [str(u) for u in props.get("uploaded") or []]
         if not uploaded:
             return
@@ -160,9 +164,8 @@ def _plan(inputs: ModelEvaluationInputs, digest: str) -> Plan:
     from vertex_tuning.evaluation.workflow import Plan
 
     project, location = names.project_of(inputs.endpoint), names.location_of(inputs.endpoint)
-    prefix = inputs.report_uri_prefix or (
-        inputs.data.rsplit("/", 1)[0] + "/evaluations/" if inputs.data.startswith("gs://") else ""
-    )
+    beside_data = inputs.data.rsplit("/", 1)[0] + "/evaluations/"
+    prefix = inputs.report_uri_prefix or (beside_data if inputs.data.startswith("gs://") else "")
     upload = f"{prefix.rstrip('/')}/{inputs.resource_name}-{digest}/" if prefix else ""
 
     return Plan(
@@ -171,7 +174,8 @@ def _plan(inputs: ModelEvaluationInputs, digest: str) -> Plan:
         data=inputs.data,
         metrics=[Metric(m.name, m.options) for m in inputs.metrics],
         primary=inputs.primary,
-        report_dir=Path(inputs.report_dir),
+        # One directory per evaluation: a failed one never overwrites the report in state.
+        report_dir=Path(inputs.report_dir) / digest,
         base_model=names.publisher_model(project, location, inputs.base_model)
         if inputs.base_model
         else "",
@@ -208,6 +212,11 @@ def _outputs(outcome: Outcome, base_url: str) -> dict[str, Any]:
         "results_uri": outcome.results_uri,
         "uploaded": uploaded,
     }
+
+
+def _beside(uri: str) -> str | None:
+    """gs://b/dir/train.jsonl -> gs://b/dir/evaluations/ (None for a Vertex AI dataset)."""
+    return f"{uri.rsplit('/', 1)[0]}/evaluations/" if uri.startswith("gs://") else None
 
 
 class ModelEvaluation(Resource, module="vertex-tuning", name="ModelEvaluation"):
@@ -265,6 +274,10 @@ class ModelEvaluation(Resource, module="vertex-tuning", name="ModelEvaluation"):
             if compare_base and base_model is None:
                 base_model = tuning_job.base_model
             location = location or tuning_job.location
+            local = not (isinstance(data, str) and data.startswith("gs://"))
+            if local and isinstance(data, str | os.PathLike) and report_uri_prefix is None:
+                # Local evaluation data: the report's copy goes beside the training data.
+                report_uri_prefix = tuning_job.training_dataset_uri.apply(_beside)
         if not compare_base:
             base_model = None
         if endpoint is None:
