@@ -184,7 +184,11 @@ def _instance(
 
 @dataclass
 class Progress:
-    """ "LABEL: 120/300 (40%) after 3s": at the start, every quarter or 15 s, and at the end."""
+    """ "LABEL: 120/300 (40%) after 3s": at the start, every quarter or 15 s, and at the end.
+
+    Workers only count (`step`); the thread that started the run prints (`tick`), because the
+    provider host files a line under the resource whose request the printing thread serves.
+    """
 
     label: str
     total: int
@@ -192,6 +196,7 @@ class Progress:
     every: float = 15.0
     clock: Callable[[], float] = time.monotonic
     _done: int = 0
+    _shown: int = 0
     _quarter: int = 0
     _started: float = 0.0
     _last: float = 0.0
@@ -204,21 +209,30 @@ class Progress:
     def step(self) -> None:
         with self._lock:
             self._done += 1
-            now = self.clock()
-            quarter = 4 * self._done // max(1, self.total)
-            if self._done == self.total:
-                elapsed = max(now - self._started, 1e-9)
-                rate = self.total / elapsed
-                self.emit(
-                    f"{self.label}: done, {self.total} in {format_elapsed(elapsed)} ({rate:.1f}/s)"
-                )
-            elif quarter > self._quarter or now - self._last >= self.every:
-                self._quarter, self._last = quarter, now
-                share = 100 * self._done // max(1, self.total)
-                self.emit(
-                    f"{self.label}: {self._done}/{self.total} ({share}%) after "
-                    f"{format_elapsed(now - self._started)}"
-                )
+
+    def tick(self) -> None:
+        """Print what is new, if a quarter or `every` seconds passed (the end always)."""
+        with self._lock:
+            done = self._done
+        if done == self._shown:
+            return
+        now = self.clock()
+        quarter = 4 * done // max(1, self.total)
+        if done == self.total:
+            elapsed = max(now - self._started, 1e-9)
+            self.emit(
+                f"{self.label}: done, {self.total} in {format_elapsed(elapsed)} "
+                f"({self.total / elapsed:.1f}/s)"
+            )
+        elif quarter > self._quarter or now - self._last >= self.every:
+            share = 100 * done // max(1, self.total)
+            self.emit(
+                f"{self.label}: {done}/{self.total} ({share}%) after "
+                f"{format_elapsed(now - self._started)}"
+            )
+        else:
+            return
+        self._shown, self._quarter, self._last = done, quarter, now
 
 
 def run_bounded(tasks: Sequence[Callable[[], T]], concurrency: int, progress: Progress) -> list[T]:
@@ -236,10 +250,13 @@ def run_bounded(tasks: Sequence[Callable[[], T]], concurrency: int, progress: Pr
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         futures: list[Future[None]] = [pool.submit(run, i) for i in range(len(tasks))]
-        wait(futures, return_when=FIRST_EXCEPTION)
-        failed = next((f for f in futures if f.done() and f.exception() is not None), None)
-        if failed is not None:
-            for future in futures:
-                future.cancel()
-            raise failed.exception()  # type: ignore[misc]
+        pending: set[Future[None]] = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.5, return_when=FIRST_EXCEPTION)
+            progress.tick()
+            failed = next((f for f in done if f.exception() is not None), None)
+            if failed is not None:
+                for future in pending:
+                    future.cancel()
+                raise failed.exception()  # type: ignore[misc]
     return results
