@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import struct
 from collections.abc import Iterator
@@ -174,6 +175,10 @@ def test_a_model_that_beats_the_base_is_promoted_with_its_best_checkpoint(
         "earlier wins (less overfitting)" in up.output
     )
     assert "serving checkpoint 2 instead of 3" in up.output
+    # Progress lines are on the evaluation's own row, not the stack's.
+    row = r"ModelEvaluation evaluation creating \(\d+s\) model evaluation evaluation: "
+    assert re.search(row + r"asking 4 models 10 examples: done, 40 in ", up.output), up.output
+    assert not re.search(r"Stack \S+ creating \(\d+s\) model evaluation", up.output)
     scores = out["scores"]
     assert scores["tuned"]["rouge_l"] == 1.0
     assert scores["tuned"]["exact_match"] == 1.0
