@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from vertex_tuning._version import __version__
 
 if TYPE_CHECKING:
+    from vertex_tuning.resources.model_evaluation import ModelEvaluation
     from vertex_tuning.resources.smoke_test import ModelSmokeTest
     from vertex_tuning.resources.smoke_test_inputs import SmokeCase
     from vertex_tuning.resources.training_dataset import TrainingDataset
@@ -20,12 +21,20 @@ if TYPE_CHECKING:
 #: Public name -> the module that defines it.
 _EXPORTS = {
     "TuningJob": "vertex_tuning.resources.tuning_job",
+    "ModelEvaluation": "vertex_tuning.resources.model_evaluation",
     "TrainingDataset": "vertex_tuning.resources.training_dataset",
     "ModelSmokeTest": "vertex_tuning.resources.smoke_test",
     "SmokeCase": "vertex_tuning.resources.smoke_test_inputs",
 }
 
-__all__ = ["ModelSmokeTest", "SmokeCase", "TrainingDataset", "TuningJob", "__version__"]
+__all__ = [
+    "ModelEvaluation",
+    "ModelSmokeTest",
+    "SmokeCase",
+    "TrainingDataset",
+    "TuningJob",
+    "__version__",
+]
 
 
 def __getattr__(name: str) -> Any:

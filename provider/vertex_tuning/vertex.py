@@ -128,6 +128,13 @@ class Vertex:
     def generate_content(self, model: str, body: Json) -> Json:
         return self._call("generating content", model, "POST", f"{model}:generateContent", body)
 
+    # --- evaluating answers (the Gen AI evaluation service) ---
+    def evaluate_instances(self, location: str, body: Json) -> Json:
+        """One metric over its instances; `location` is projects/P/locations/L."""
+        return self._call(
+            "evaluating instances", location, "POST", f"{location}:evaluateInstances", body
+        )
+
     # --- plumbing ---
     def _call(
         self,

@@ -10,7 +10,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from vertex_tuning.emulator import operations, schema
+from vertex_tuning.emulator import evaluate_instances, operations, schema
 from vertex_tuning.emulator.backend import Backend
 from vertex_tuning.emulator.errors import ApiError, invalid_argument
 
@@ -212,4 +212,5 @@ HANDLERS: dict[str, Handler] = {
     "UndeployModel": undeploy_model,
     "GetOperation": get_operation,
     "GenerateContent": generate_content,
+    "EvaluateInstances": evaluate_instances.handle,
 }

@@ -41,6 +41,7 @@ METHODS: dict[str, tuple[str, ...]] = {
         "endpoints.generateContent",
         "publishers.models.generateContent",
     ),
+    "EvaluateInstances": ("projects.locations.evaluateInstances",),
 }
 
 #: The IAM permission each method needs, for the service's PERMISSION_DENIED wording.
@@ -62,6 +63,7 @@ PERMISSIONS = {
     "UndeployModel": "aiplatform.endpoints.undeploy",
     "GetOperation": "aiplatform.operations.get",
     "GenerateContent": "aiplatform.endpoints.predict",
+    "EvaluateInstances": "aiplatform.locations.evaluateInstances",
 }
 
 

@@ -185,7 +185,8 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         }
         inputs = {"project": names.project_of(id_), "location": location, **kept, **found}
         inputs, _ = self.check_inputs({}, inputs, {})
-        outputs = _outputs(vertex, {**props, **inputs}, job, props.get("serving_checkpoint_id", ""))
+        serving = _live_checkpoint(vertex, job) or props.get("serving_checkpoint_id", "")
+        outputs = _outputs(vertex, {**props, **inputs}, job, serving)
         if job.state == states.SUCCEEDED:
             outputs.update(_what_consumers_see(vertex, job, outputs))
         elif props.get(UNFINISHED_KEY):
@@ -348,6 +349,21 @@ def _serving(
             jobs.serve_checkpoint(vertex, job.tuned_model, wanted, emit=say)
             job, serving = wire.job_from_api(vertex.get_job(job.name)), wanted
     return _outputs(vertex, props, job, serving)
+
+
+def _live_checkpoint(vertex: Vertex, job: Any) -> str:
+    """The checkpoint the tuned model serves now: refresh reports it, whoever moved it (a
+    ModelEvaluation choosing the best one); `default_checkpoint_id` applies only when it
+    changes, so the two never fight. "" when the model is gone (refresh then says so)."""
+    from vertex_tuning import wire
+    from vertex_tuning.errors import NotFound
+
+    if job.state != states.SUCCEEDED or not job.tuned_model or not job.checkpoints:
+        return ""
+    try:
+        return wire.default_checkpoint(vertex.get_model(job.tuned_model))
+    except NotFound:
+        return ""
 
 
 def _what_consumers_see(vertex: Vertex, job: Any, outputs: Mapping[str, Any]) -> dict[str, Any]:
