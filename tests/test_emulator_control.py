@@ -252,6 +252,8 @@ def test_a_nonsense_finish_is_refused(emulator: Any, body: dict[str, Any]) -> No
         ["--retry-after", "-1"],
         ["--require-token", "has space"],
         ["--control-token", "line\nbreak"],
+        ["--idle-timeout", "0"],
+        ["--idle-timeout", "nan"],
         ["--fault-methods", "NoSuchMethod"],
     ],
     ids=" ".join,

@@ -1,8 +1,9 @@
 """The WSGI application: the API routes (routes.py, v1 and v1beta1) and the reserved
 `/_emulator/` control path.
 
-API calls are counted, then may get an injected fault, then are authorized, then served (and a
-"lost" fault drops the connection after serving). Injected faults are counted per method and kind. The control path is never counted or faulted
+Every body is read first, bounded (limits.py). API calls are counted, then may get an injected
+fault, then are authorized, then served (and a "lost" fault drops the connection after serving).
+Injected faults are counted per method and kind. The control path is never counted or faulted
 (like moto's /moto-api/); it takes its own bearer token when the emulator has one (access.py),
 and every setting it changes is checked (config.py).
 """
@@ -21,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from vertex_tuning.emulator import access, config, handlers, routes, schema
+from vertex_tuning.emulator import access, config, handlers, limits, routes, schema
 from vertex_tuning.emulator.backend import Backend
 from vertex_tuning.emulator.errors import ApiError, failed_precondition, invalid_argument
 from vertex_tuning.emulator.faults import LOST, FaultPlan, Faults
@@ -99,6 +100,10 @@ class EmulatorApp:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         control = request.path.startswith(CONTROL_PREFIX)
+        try:
+            limits.read_body(request, limits.CONTROL_BYTES if control else limits.PAYLOAD_BYTES)
+        except ApiError as error:
+            return error_response(error)(environ, start_response)
         response = self._serve_control(request) if control else self._serve_api(request, environ)
         return response(environ, start_response)
 
@@ -139,7 +144,7 @@ class EmulatorApp:
             if kind is not None and kind != LOST:
                 self._inject_fault(method, kind, environ)
             self._authorize(request, method)
-            call = Call(self.backend, request, {**params, "version": version})
+            call = limits.LimitedCall(self.backend, request, {**params, "version": version})
             response = handlers.HANDLERS[method](call)
         except ApiError as error:
             response = error_response(error)

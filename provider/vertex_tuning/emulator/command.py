@@ -44,6 +44,7 @@ def _checked(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
                 "operationPolls": config.operation_polls,
                 "requireToken": config.token,
                 "controlToken": lambda v: config.token(v, "controlToken"),
+                "idleTimeout": config.idle_seconds,
             }
             return checks[name](value)
         except ApiError as exc:
@@ -106,6 +107,15 @@ def _checked(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
     show_envvar=True,
     help="Bearer token the /_emulator/ control path requires (default: --require-token's; "
     "without either the control path is open to anyone who can reach the port).",
+)
+@click.option(
+    "--idle-timeout",
+    default=60.0,
+    type=float,
+    callback=_checked("idleTimeout"),
+    envvar=f"{ENV_PREFIX}IDLE_TIMEOUT",
+    show_envvar=True,
+    help="Seconds a connection may send nothing before it is closed.",
 )
 @click.option(
     "--fault-rate",
@@ -177,6 +187,7 @@ def main(
     operation_polls: int,
     require_token: str | None,
     control_token: str | None,
+    idle_timeout: float,
     fault_rate: float,
     fault_kinds: str,
     fault_sequence: str,
@@ -220,6 +231,7 @@ def main(
         require_token=require_token or None,
         # The control path is open only when nothing is secret (see --control-token).
         control_token=control_token or require_token or "",
+        idle_timeout=idle_timeout,
         faults=faults,
         state_file=state_file,
         seed=seed,

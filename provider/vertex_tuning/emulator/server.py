@@ -1,5 +1,8 @@
 """The emulator as a process or a context manager: werkzeug's threaded server on a real port,
 with the real gcp-storage-emulator beside it when STORAGE_EMULATOR_HOST is not set.
+
+Each connection gets a thread and is closed after one answer (werkzeug's choice) or after
+`idle_timeout` seconds without a byte from the client, so an idle socket cannot hold a thread.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
-from vertex_tuning.emulator import config
+from vertex_tuning.emulator import config, limits
 from vertex_tuning.emulator.app import EmulatorApp
 from vertex_tuning.emulator.backend import Backend
 from vertex_tuning.emulator.control import EmulatorControl
@@ -53,6 +56,7 @@ def serve(
     operation_polls: int = 1,
     require_token: str | None = None,
     control_token: str | None = None,
+    idle_timeout: float = limits.IDLE_SECONDS,
     faults: FaultPlan | None = None,
     state_file: Path | str | None = None,
     storage_url: str | None = None,
@@ -67,8 +71,8 @@ def serve(
     the `operation_polls`-th GetOperation (0: at once).
 
     The control path takes `control_token` as a bearer token; None: `require_token`, else a
-    random one (the yielded `control` carries it either way); "": none, anyone may use it. Bad
-    settings raise ValueError.
+    random one (the yielded `control` carries it either way); "": none, anyone may use it. A
+    connection idle for `idle_timeout` seconds is closed. Bad settings raise ValueError.
     """
     try:
         job_seconds = config.job_seconds(job_seconds)
@@ -77,6 +81,7 @@ def serve(
         if control_token is None:
             control_token = require_token or secrets.token_urlsafe(32)
         control_token = config.token(control_token, "controlToken")
+        idle_timeout = config.idle_seconds(idle_timeout)
     except ApiError as exc:
         raise ValueError(exc.message) from exc
     if not log_requests and logging.getLogger("werkzeug").level == logging.NOTSET:
@@ -99,7 +104,8 @@ def serve(
             rng=rng,
         )
         app = EmulatorApp(backend, Faults(faults, rng), require_token, control_token)
-        server = make_server(host, port, app, threaded=True)
+        handler = type("Handler", (_Handler,), {"timeout": idle_timeout})
+        server = make_server(host, port, app, threaded=True, request_handler=handler)
         thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.05},  # how long shutdown() may wait
@@ -148,6 +154,17 @@ def run(out: TextIO, *, control_from: str = "--control-token", **options: Any) -
             )
         while not stop.wait(0.2):
             pass
+
+
+class _Handler(WSGIRequestHandler):
+    """werkzeug's handler; serve() subclasses it with `timeout`, which socketserver applies to
+    every read of the connection."""
+
+    def log_error(self, format: str, *args: Any) -> None:
+        if format.startswith("Request timed out"):  # an idle client, closed on purpose
+            self.log("info", format, *args)
+        else:
+            super().log_error(format, *args)
 
 
 def _bracket(host: str) -> str:
