@@ -1,11 +1,16 @@
 """The emulator's limits: field sizes as the service enforces them, bounded request bodies, idle
-connections closed. Raw HTTP over sockets whose timeouts the tests set."""
+connections closed, and memory given back after a reset. Raw HTTP over sockets whose timeouts
+the tests set; the memory test measures a real emulator process."""
 
 from __future__ import annotations
 
 import json
+import os
+import platform
 import re
 import socket
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -13,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from vertex_tuning.emulator import serve
+from vertex_tuning.emulator import EmulatorControl, serve
 
 PARENT = "/v1/projects/p/locations/us-central1"
 PAYLOAD_LIMIT = 10 * 1024 * 1024
@@ -228,3 +233,60 @@ def test_an_idle_connection_is_closed(quick: Any, sent: bytes) -> None:
         assert sock.recv(65536) == b""
     assert quick.control.jobs() == []
     assert quick.control.health()
+
+
+# -- memory ----------------------------------------------------------------------------------------
+
+
+def rss(pid: int) -> int:
+    """Resident set size in bytes, from /proc."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def big_job(training_uri: str, i: int, size: int) -> dict[str, Any]:
+    """A job within every limit holding `size` characters: an evaluation metric's prompt."""
+    metric = {"pointwiseMetricSpec": {"metricPromptTemplate": f"rate {i}: " + "x" * size}}
+    evaluation = {
+        "metrics": [metric],
+        "outputConfig": {"gcsDestination": {"outputUriPrefix": "gs://b/eval/"}},
+    }
+    job = new_job(training_uri)
+    job["supervisedTuningSpec"]["evaluationConfig"] = evaluation
+    return job
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
+    reason="reads /proc and trims glibc's heap",
+)
+def test_memory_comes_back_after_reset(storage_url: str, training_uri: str) -> None:
+    env = {**os.environ, "STORAGE_EMULATOR_HOST": storage_url}
+    argv = [sys.executable, "-m", "vertex_tuning.emulator", "--port", "0", "--job-seconds", "0"]
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert process.stdout is not None
+        ready = re.match(r"^Vertex AI emulator listening on (\S+) ", process.stdout.readline())
+        assert ready
+        url, control = ready[1], EmulatorControl(ready[1])
+        # Warm up (schemas loaded, first allocations made), then measure from a clean state.
+        assert call(url, "POST", f"{PARENT}/tuningJobs", big_job(training_uri, 0, 1000))[0] == 200
+        control.reset()
+        before = rss(process.pid)
+        for i in range(60):
+            status, answer = call(
+                url, "POST", f"{PARENT}/tuningJobs", big_job(training_uri, i, 500_000)
+            )
+            assert status == 200, answer
+        grown = rss(process.pid) - before
+        assert grown > 20 * 1024 * 1024, "the jobs should take room"
+
+        control.reset()
+        kept = rss(process.pid) - before
+        assert kept < grown / 4, f"kept {kept >> 20} of {grown >> 20} MiB after the reset"
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)

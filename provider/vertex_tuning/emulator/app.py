@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from vertex_tuning.emulator import access, config, handlers, limits, routes, schema
+from vertex_tuning.emulator import access, config, handlers, limits, memory, routes, schema
 from vertex_tuning.emulator.backend import Backend
 from vertex_tuning.emulator.errors import ApiError, failed_precondition, invalid_argument
 from vertex_tuning.emulator.faults import LOST, FaultPlan, Faults
@@ -120,12 +120,13 @@ class EmulatorApp:
         return by_method
 
     def reset(self) -> None:
-        """Clear state, counts and faults (configuration stays)."""
+        """Clear state, counts and faults (configuration stays), and give the memory back."""
         self.backend.reset()
         self.faults.set(FaultPlan())
         with self._lock:
             self._counts.clear()
             self._injected.clear()
+        memory.release()
 
     # -- the API -------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from vertex_tuning.emulator import config, limits
+from vertex_tuning.emulator import config, limits, memory
 from vertex_tuning.emulator.app import EmulatorApp
 from vertex_tuning.emulator.backend import Backend
 from vertex_tuning.emulator.control import EmulatorControl
@@ -129,6 +129,7 @@ def serve(
 def run(out: TextIO, *, control_from: str = "--control-token", **options: Any) -> None:
     """Serve until SIGTERM or SIGINT, after printing the ready line to `out` (and, when the
     control path takes a token, a line saying so; `control_from` names where it came from)."""
+    memory.use_one_arena()  # before any thread allocates
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
