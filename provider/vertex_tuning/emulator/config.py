@@ -10,7 +10,7 @@ RFC 6750 bearer token (visible ASCII without spaces) of at most 1,024 characters
 
 from __future__ import annotations
 
-import math
+import json
 import re
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -34,12 +34,12 @@ FAULT_FIELDS = ("rate", "kinds", "sequence", "methods", "retryAfter")
 
 
 def job_seconds(value: Any) -> float:
-    """How long a job runs: a finite number of seconds up to a week; 0 or less: manual."""
-    if not _is_number(value) or not math.isfinite(value) or value > MAX_JOB_SECONDS:
+    """How long a job runs: seconds, up to a week; 0 or less: only the control path moves it."""
+    if not _is_number(value) or not -MAX_JOB_SECONDS <= value <= MAX_JOB_SECONDS:  # NaN too
         raise _invalid(
             "jobSeconds",
-            f"a finite number of seconds of at most {MAX_JOB_SECONDS} (0 or less: jobs move "
-            "only through the control path)",
+            f"a number of seconds from -{MAX_JOB_SECONDS} to {MAX_JOB_SECONDS} (0 or less: jobs "
+            "move only through the control path)",
             value,
         )
     return float(value)
@@ -67,7 +67,7 @@ def token(value: Any, field: str = "requireToken") -> str | None:
 
 
 def idle_seconds(value: Any) -> float:
-    if not _is_number(value) or not math.isfinite(value) or not 0 < value <= MAX_IDLE_SECONDS:
+    if not _is_number(value) or not 0 < value <= MAX_IDLE_SECONDS:  # NaN too
         raise _invalid(
             "idleTimeout", f"a number of seconds above 0 and at most {MAX_IDLE_SECONDS}", value
         )
@@ -156,14 +156,18 @@ def _is_integer(value: Any) -> bool:
 
 
 def _invalid(field: str, wanted: str, value: Any, *, show: bool = True) -> ApiError:
-    shown = _shown(value) if show else f"a {type(value).__name__}"
+    """`show=False` keeps a string out of the message (it may be someone's secret)."""
     if not show and isinstance(value, str):
         shown = f"a string of {len(value)} characters that is not one"
+    else:
+        shown = _shown(value)
     return invalid_argument(f"{field} must be {wanted}; got {shown}.", field)
 
 
 def _shown(value: Any) -> str:
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    text = repr(value) if not isinstance(value, str) else f'"{value}"'
+    """The value as JSON (NaN and Infinity as JSON parsers write them), cut at 60 characters."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
