@@ -27,6 +27,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from conftest import SUPPORT_EXAMPLES, Datasets  # noqa: E402
 from e2e.harness import (  # noqa: E402
+    COMPONENTS,
     INTERRUPTIONS,
     SIGINT_ONCE,
     EmulatorProcess,
@@ -93,12 +94,13 @@ def interrupts(
         phase.add(ok=ok, resources=2, jobs=trial.jobs)
         phase.notes[kind] += 1
         phase.notes["adopted"] += len(trial.adopted)
+        phase.notes["resumed"] += len(trial.resumed)
         phase.notes["pending creates cleared"] += trial.pending_creates
         phase.notes["locked"] += trial.locked
         print(
             f"interrupt {i + 1}/{n}: {kind} {delay:.2f}s after the first submission: "
             f"{'converged' if ok else 'NOT CONVERGED'}, {dict(trial.jobs)} jobs, "
-            f"{len(trial.adopted)} adopted",
+            f"{len(trial.resumed)} resumed, {len(trial.adopted)} adopted",
             flush=True,
         )
         if not ok:
@@ -161,6 +163,54 @@ def restarts(
             print(trial.result.output[-3000:])
 
 
+def twins(
+    phase: Phase, emulator: EmulatorProcess, env: dict[str, str], work: Path, uri: str, n: int
+) -> None:
+    """Two backends holding a project and stack of the same names, each with same-named
+    children of two components; one `up` of each cut short by a SIGKILL and recovered; then
+    one backend destroyed. Every resource must own one job, and nothing of the other backend
+    may be deleted."""
+    import json
+
+    from conftest import exists, make_clients
+
+    rng = random.Random(phase.notes["seed"])
+    vertex = make_clients(emulator.url)
+    for i in range(n):
+        control = emulator.control
+        control.reset()
+        control.configure(job_seconds=JOB_SECONDS)
+        projects = []
+        for side in ("a", "b"):
+            state = work / f"twins-{i}-state-{side}"
+            state.mkdir()
+            project = Project(
+                work / f"twins-{i}-{side}", {**env, "PULUMI_BACKEND_URL": f"file://{state}"}
+            )
+            (project.root / "__main__.py").write_text(COMPONENTS)
+            args = job_args(uri, on_delete="delete_model")
+            spec = {"components": ["a", "b"], "args": args}
+            (project.root / "program.json").write_text(json.dumps(spec))
+            project.init()
+            interrupt_and_recover(project, control, "kill-cli", rng.uniform(0, JOB_SECONDS / 2))
+            projects.append(project)
+        jobs = control.jobs()
+        owners = Counter(j["labels"].get("pulumi-vertex-tuning-owner", "") for j in jobs)
+        other = {t["tuned_model_endpoint"] for t in projects[1].tuning_jobs().values()}
+        projects[0].run("destroy", "--yes").check()
+        lost = sum(not exists(vertex.endpoints.get_endpoint, e) for e in other if e)
+        phase.notes["cross-deletions"] += lost
+        per_resource = Counter({f"{k}": v for k, v in owners.items()})
+        ok = len(jobs) == 4 and len(owners) == 4 and lost == 0
+        phase.add(ok=ok, resources=4, jobs=per_resource)
+        print(
+            f"twins {i + 1}/{n}: {len(jobs)} jobs for 4 resources on 2 backends, "
+            f"{len(owners)} owners, {lost} of the other backend's endpoints deleted: "
+            f"{'converged' if ok else 'NOT CONVERGED'}",
+            flush=True,
+        )
+
+
 def table(phases: list[Phase], seed: int, elapsed: float) -> str:
     rows = [
         "| trial | runs | converged | faults injected | jobs per resource | duplicates |",
@@ -179,14 +229,17 @@ def table(phases: list[Phase], seed: int, elapsed: float) -> str:
     faults = sum(sum(p.faults.values()) for p in phases)
     dups = sum(p.duplicates for p in phases)
     rows.append(f"| **total** | {total} | {ok} | {faults} | | {dups} |")
+    crossed = sum(p.notes["cross-deletions"] for p in phases)
     first = phases[0]
     kinds = ", ".join(f"{k} {first.notes[k]}" for k in (*INTERRUPTIONS, SIGINT_ONCE))
     rows += [
         "",
-        f"Interruptions: {kinds}; {first.notes['adopted']} jobs adopted by the rerun, "
+        f"Interruptions: {kinds}; the rerun resumed {first.notes['resumed']} jobs the "
+        f"interrupted run had recorded and adopted {first.notes['adopted']}, "
         f"{first.notes['locked']} locks cleared with `pulumi cancel`, "
         f"{first.notes['pending creates cleared']} pending creates cleared by "
         "`pulumi refresh --clear-pending-creates`.",
+        f"Cross-deletions (another backend's endpoint deleted by a destroy): {crossed}.",
         f"Seed {seed}, {elapsed / 60:.1f} min.",
     ]
     return "\n".join(rows)
@@ -198,6 +251,7 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=10, help="interrupted applies")
     parser.add_argument("--fault-cycles", type=int, default=5, help="up/refresh/destroy runs")
     parser.add_argument("--restarts", type=int, default=3, help="emulator restarts mid-wait")
+    parser.add_argument("--twins", type=int, default=2, help="two-backend trials")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(2**31)
     started = time.monotonic()
@@ -228,17 +282,22 @@ def main() -> int:
                 Phase("interrupted `pulumi up`"),
                 Phase("20% API faults: up, refresh, destroy"),
                 Phase("emulator restart mid-wait"),
+                Phase("two backends, same-named children, a SIGKILL each"),
             ]
             phases[0].notes["seed"] = seed
             interrupts(phases[0], emulator, env, work, uri, args.trials)
             api_faults(phases[1], emulator, env, work, uri, args.fault_cycles)
             restarts(phases[2], emulator, env, work, uri, args.restarts)
+            phases[3].notes["seed"] = seed
+            twins(phases[3], emulator, env, work, uri, args.twins)
         finally:
             emulator.kill()
             storage.stop()
     print()
     print(table(phases, seed, time.monotonic() - started))
-    failed = any(p.converged < p.trials or p.duplicates for p in phases)
+    failed = any(
+        p.converged < p.trials or p.duplicates or p.notes["cross-deletions"] for p in phases
+    )
     return 1 if failed else 0
 
 

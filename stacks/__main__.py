@@ -1,7 +1,8 @@
 """A versioned, tested Gemini model per environment (dev / staging / prod stack configs).
 
 Reads typed stack config, uploads the training data, tunes the model, smoke-tests the endpoint
-against the base model, and exports the endpoint for downstream stacks (see consumer/).
+against the base model, evaluates it on data (staging and prod gate on it, dev only reports),
+and exports the endpoint that passed for downstream stacks (see consumer/).
 """
 
 from __future__ import annotations
@@ -21,11 +22,28 @@ from vertex_tuning import SmokeCase, pulumi_compat
 
 NAMESPACE = "vertex-tuning"
 # Keys of the namespace that the providers read themselves (vertex_tuning/settings.py).
-PROVIDER_KEYS = frozenset({"apiEndpoint", "accessToken"})
+PROVIDER_KEYS = frozenset({"apiEndpoint", "accessToken", "prices"})
 # GCP label values: the environment, version and team become labels of the job and the model.
 LABEL_VALUE = r"^[a-z][a-z0-9_-]{0,62}$"
 # Relative data paths in the stack config are relative to this directory.
 HERE = Path(__file__).resolve().parent
+
+
+class EvaluationSettings(BaseModel):
+    """`vertex-tuning:evaluation`: how the tuned model is evaluated before it is promoted.
+
+    No thresholds: it only reports. `servedStack` names the stack whose `promoted_endpoint`
+    serves today (prod reads its own): the model must also beat that by `minGain.served`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metrics: list[str] = Field(default_factory=lambda: ["rouge_l", "bleu", "exact_match"])
+    min_score: dict[str, float] = Field(default_factory=dict, alias="minScore")
+    min_gain: dict[str, dict[str, float]] = Field(default_factory=dict, alias="minGain")
+    max_examples: int | None = Field(default=None, alias="maxExamples", ge=1)
+    select_checkpoint: bool = Field(default=True, alias="selectCheckpoint")
+    served_stack: str | None = Field(default=None, alias="servedStack")
 
 
 class StackSettings(BaseModel):
@@ -52,6 +70,7 @@ class StackSettings(BaseModel):
     poll_interval: str | None = Field(default=None, alias="pollInterval")
     max_poll_interval: str | None = Field(default=None, alias="maxPollInterval")
     smoke_tests: list[SmokeCase] = Field(default_factory=list, alias="smokeTests")
+    evaluation: EvaluationSettings | None = None
     #: What the stack's tuning jobs may cost together, in USD: preview fails above it.
     budget_usd: float | None = Field(default=None, alias="budgetUsd", ge=0)
 
@@ -74,7 +93,7 @@ def load_settings() -> StackSettings:
         if k.startswith(f"{NAMESPACE}:")
     }
     raw = {
-        key: config.get_object(key) if key == "smokeTests" else config.get(key)
+        key: config.get_object(key) if key in ("smokeTests", "evaluation") else config.get(key)
         for key in sorted(keys - PROVIDER_KEYS)
     }
     try:
@@ -211,6 +230,30 @@ if s.smoke_tests:
         "smoke_test_answers",
         smoke.results.apply(lambda results: {r["name"]: r["answer"] for r in results}),
     )
+
+if s.evaluation is not None:
+    e = s.evaluation
+    served = pulumi.StackReference(e.served_stack) if e.served_stack else None
+    evaluation = vertex_tuning.ModelEvaluation(
+        "evaluation",
+        tuning_job=job,
+        # The held-out split where there is one (staging, prod); else how well dev learned.
+        data=data.validation_uri if s.validation_fraction else str(s.training_data),
+        metrics=e.metrics,
+        min_score=e.min_score,
+        min_gain=e.min_gain,
+        max_examples=e.max_examples,
+        select_checkpoint=e.select_checkpoint,
+        served_endpoint=served.get_output("promoted_endpoint") if served else None,
+        report_dir=HERE / "reports" / pulumi.get_stack(),
+    )
+    # Consumers read these (consumer/): set only by an evaluation that passed.
+    pulumi.export("promoted_endpoint", evaluation.promoted_endpoint)
+    pulumi.export("promoted_endpoint_uri", evaluation.promoted_endpoint_uri)
+    pulumi.export("evaluation_scores", evaluation.scores)
+    pulumi.export("evaluation_report", evaluation.report_uri)
+    pulumi.export("evaluation_report_path", evaluation.report_path)
+    pulumi.export("best_checkpoint", evaluation.best_checkpoint_id)
 
 pulumi.export("model_version", model_version)
 pulumi.export("training_data_uri", data.uri)

@@ -464,14 +464,14 @@ def test_wait_reports_each_state_as_plain_lines_when_not_a_terminal(
     process = start(emulator, "jobs", "wait", name, "--poll-interval", "0.05")
     assert process.stderr is not None
 
-    read_until(process.stderr, "tuning job: PENDING after")
+    read_until(process.stderr, "tuning job: PENDING ")
     emulator.control.advance(name)
-    read_until(process.stderr, "tuning job: RUNNING after")
+    read_until(process.stderr, "tuning job: RUNNING ")
     emulator.control.finish(name)
     out, err = process.communicate(timeout=RUN_SECONDS)
 
     assert process.returncode == 0, err
-    assert "tuning job: SUCCEEDED after" in err
+    assert "tuning job: SUCCEEDED " in err
     assert "\x1b[" not in err  # no terminal control codes in CI logs
     assert f"tuning job {name} SUCCEEDED" in out
 
@@ -482,7 +482,7 @@ def test_wait_on_a_terminal_shows_live_progress(emulator: RunningEmulator, succe
     assert code == 0, output
     assert "\x1b[?25l" in output  # rich's live status took over the line (cursor hidden)
     assert f"tuning job {succeeded} SUCCEEDED" in output
-    assert "tuning job: SUCCEEDED after" in output
+    assert "tuning job: SUCCEEDED " in output
 
 
 def run_in_terminal(emulator: RunningEmulator, *args: str) -> tuple[str, int]:
@@ -581,3 +581,40 @@ def test_validate_streams_gs_objects_from_cloud_storage(
     missing = run(emulator, "validate", datasets.missing("nowhere.jsonl"), **host)
     assert missing.returncode == 1
     assert "nowhere.jsonl" in missing.stderr and "NOT_FOUND" in missing.stderr
+
+
+def test_a_list_at_80_columns_never_breaks_an_id_and_shows_a_gone_endpoint_as_gone(
+    emulator: RunningEmulator, vertex: VertexClients, training_uri: str
+) -> None:
+    made = console_job(vertex, training_uri, "a-display-name-long-enough-to-crowd-the-table-out")
+    emulator.control.finish(made)
+    endpoint = vertex.tuning.get_tuning_job(name=made).tuned_model.endpoint
+    for deployed in vertex.endpoints.get_endpoint(name=endpoint).deployed_models:
+        vertex.endpoints.undeploy_model(endpoint=endpoint, deployed_model_id=deployed.id).result()
+    vertex.endpoints.delete_endpoint(name=endpoint).result()
+
+    narrow = run(emulator, "jobs", "list", COLUMNS="80")
+    assert narrow.returncode == 0, narrow.stderr
+    assert all(len(line) <= 80 for line in narrow.stdout.splitlines()), narrow.stdout
+    row = next(line for line in narrow.stdout.splitlines() if job_id(made) in line)
+    assert f"gone ({job_id(endpoint)})" in row  # each ID whole, on the job's own row
+
+    wide = run(emulator, "jobs", "list", "--wide")
+    assert "Base model" in wide.stdout and "gemini-2.5-flash" in wide.stdout
+    got = run_json(emulator, "jobs", "get", made)
+    assert got["endpoint_state"] == "gone"
+
+
+def test_output_yaml_is_the_json_as_yaml(
+    emulator: RunningEmulator, vertex: VertexClients, training_uri: str
+) -> None:
+    import yaml
+
+    made = console_job(vertex, training_uri, "support")
+    as_yaml = run(emulator, "jobs", "get", made, "-o", "yaml")
+    assert as_yaml.returncode == 0, as_yaml.stderr
+    assert yaml.safe_load(as_yaml.stdout) == run_json(emulator, "jobs", "get", made)
+    listed = run(emulator, "jobs", "list", "--output", "yaml")
+    assert yaml.safe_load(listed.stdout)["tuning_jobs"][0]["name"] == made
+    clash = run(emulator, "jobs", "get", made, "--json", "-o", "yaml")
+    assert clash.returncode == 2 and "exclude each other" in clash.stderr

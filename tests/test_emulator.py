@@ -705,7 +705,7 @@ def test_a_required_token_is_enforced(
 
     job = right.tuning.create_tuning_job(parent=right.parent, tuning_job=new_job(training_uri))
     assert right.tuning.get_tuning_job(name=job.name).name == job.name
-    # The control path never asks for a token.
+    # The control path takes its own token, which the emulator's control client carries.
     assert emulator.control.advance(job.name)["state"] == "JOB_STATE_RUNNING"
     # Anonymous: one call. No-refresh: one, then a retry after each of two "refreshes".
     assert emulator.control.request_counts()["ListTuningJobs"] == 1 + 3

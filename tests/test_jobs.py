@@ -41,7 +41,7 @@ def test_the_create_response_stands_for_the_first_poll(
     assert job.state == "JOB_STATE_SUCCEEDED"
     assert counts_at_first_sleep == [{"ListTuningJobs": 1, "CreateTuningJob": 1}]
     assert emulator.control.request_counts()["GetTuningJob"] == 1
-    assert any(": PENDING after 0s" in line for line in lines), lines  # still reported
+    assert any(": PENDING " in line for line in lines), lines  # still reported
 
 
 def test_destroy_removes_every_checkpoint_endpoint_then_the_model(

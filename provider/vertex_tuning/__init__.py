@@ -13,6 +13,7 @@ from vertex_tuning._version import __version__
 
 if TYPE_CHECKING:
     from vertex_tuning.budget import hold_budget
+    from vertex_tuning.resources.model_evaluation import ModelEvaluation
     from vertex_tuning.resources.smoke_test import ModelSmokeTest
     from vertex_tuning.resources.smoke_test_inputs import SmokeCase
     from vertex_tuning.resources.training_dataset import TrainingDataset
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 #: Public name -> the module that defines it.
 _EXPORTS = {
     "TuningJob": "vertex_tuning.resources.tuning_job",
+    "ModelEvaluation": "vertex_tuning.resources.model_evaluation",
     "TrainingDataset": "vertex_tuning.resources.training_dataset",
     "ModelSmokeTest": "vertex_tuning.resources.smoke_test",
     "SmokeCase": "vertex_tuning.resources.smoke_test_inputs",
@@ -28,6 +30,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "ModelEvaluation",
     "ModelSmokeTest",
     "SmokeCase",
     "TrainingDataset",

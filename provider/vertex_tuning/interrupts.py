@@ -1,29 +1,34 @@
 """How a long create stops early and is still recorded: the contract between host and providers.
 
 The engine asks the provider host to Cancel at the first Ctrl-C (and at every shutdown); a
-create may also carry a deadline. Waiting code sleeps through `sleep()`, which returns early
-once `cancel()` was called and raises `Cancelled`. A provider that was waiting on a cloud
-resource it already created then raises `PartialCreate` with that resource's id and outputs:
+request may also carry a deadline (the resource's `customTimeouts`), which the host sets for
+the thread serving it with `deadline()`. Waiting code sleeps through `sleep()`, which raises
+`Cancelled` once `cancel()` was called or this thread's deadline passed. A provider that was
+waiting on a cloud resource it already created then raises `PartialCreate` with that
+resource's id and outputs:
 our host answers the engine with Pulumi's partial-create error (ErrorResourceInitFailed), so
 the engine records the resource with an initialization error, and the next `pulumi up` calls
 Update on it, which resumes waiting instead of creating again (see host.py).
 
-Process-wide on purpose: one provider host serves one deployment, and a Cancel is for all of it.
+A cancel is process-wide on purpose: one provider host serves one deployment, and a Cancel is
+for all of it. A deadline is per thread: each request has its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 _cancelled = threading.Event()
 _reason = ["the update was cancelled"]
+_local = threading.local()  # .deadline: (at, reason, clock) for the request this thread serves
 
 
 class Cancelled(Exception):
-    """The engine asked the host to cancel while this thread was waiting."""
+    """The engine asked the host to cancel, or this request's deadline passed, while waiting."""
 
 
 class PartialCreate(Exception):
@@ -51,6 +56,12 @@ def is_cancelled() -> bool:
 
 
 def reason() -> str:
+    """Why waits stop: this thread's deadline once it passed, else the cancel's reason."""
+    bound = _deadline()
+    if bound is not None and not _cancelled.is_set():
+        at, why, clock = bound
+        if clock() >= at:
+            return why
     return _reason[0]
 
 
@@ -59,16 +70,46 @@ def reset() -> None:
     _cancelled.clear()
 
 
+@contextlib.contextmanager
+def deadline(
+    seconds: float | None, why: str, clock: Callable[[], float] = time.monotonic
+) -> Iterator[None]:
+    """Within this block, this thread's waits stop (Cancelled: `why`) `seconds` from now.
+
+    None or 0 sets none (the engine sends 0 for a resource without customTimeouts).
+    """
+    previous = _deadline()
+    if seconds:
+        _local.deadline = (clock() + seconds, why, clock)
+    try:
+        yield
+    finally:
+        _local.deadline = previous
+
+
 def sleep(seconds: float) -> None:
-    """Sleep, or raise Cancelled as soon as the host is told to cancel."""
+    """Sleep, or raise Cancelled as soon as the host is told to cancel or the deadline passes."""
+    bound = _deadline()
+    if bound is not None:
+        at, why, clock = bound
+        left = at - clock()
+        if left <= 0:
+            raise Cancelled(why)
+        if seconds >= left:
+            if _cancelled.wait(left):
+                raise Cancelled(_reason[0])
+            raise Cancelled(why)
     if _cancelled.wait(max(0.0, seconds)):
         raise Cancelled(_reason[0])
 
 
 def check() -> None:
-    """Raise Cancelled if a cancel came in, without sleeping."""
+    """Raise Cancelled if a cancel came in or the deadline passed, without sleeping."""
     if _cancelled.is_set():
         raise Cancelled(_reason[0])
+    bound = _deadline()
+    if bound is not None and bound[2]() >= bound[0]:
+        raise Cancelled(bound[1])
 
 
 def sleeper(
@@ -82,3 +123,8 @@ def sleeper(
         sleep(min(seconds, max(0.0, deadline - clock())))
 
     return bounded
+
+
+def _deadline() -> tuple[float, str, Callable[[], float]] | None:
+    bound: tuple[float, str, Callable[[], float]] | None = getattr(_local, "deadline", None)
+    return bound

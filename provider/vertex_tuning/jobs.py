@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from vertex_tuning import interrupts, names, ownership, states, wire
+from vertex_tuning import interrupts, names, ownership, progress, states, wire
 from vertex_tuning.errors import ApiError, JobFailed, JobInterrupted, JobTimeout, NotFound
 from vertex_tuning.progress import ProgressLines, format_elapsed
 from vertex_tuning.retry import is_transient
@@ -71,16 +71,20 @@ def adopt_or_submit(
     """
     fingerprint = ownership.fingerprint(inputs)
     parent = names.parent(inputs.project, inputs.location)
-    label = f"tuning job {inputs.tuned_model_display_name}"
+    label = f"tuning job {inputs.label}"
     attempt = 0
     while True:
         existing = find_adoptable(vertex, inputs, fingerprint)
         if existing is not None:
             emit(
-                f"{label}: adopting {existing.name} ({states.short(existing.state)}), "
-                "started by an earlier update that did not finish. If Pulumi warns of pending "
-                "operations, `pulumi refresh --clear-pending-creates --yes` clears them once "
-                "this update has succeeded"
+                progress.prefixed(
+                    label,
+                    f"adopting {existing.name} ({progress.status(existing, progress.utc_now())}),"
+                    " started by an earlier update that did not finish; "
+                    f"{names.console_url(existing.name)}. If Pulumi warns of pending operations, "
+                    "`pulumi refresh --clear-pending-creates --yes` clears them once this "
+                    "update has succeeded",
+                )
             )
             return existing
         if check_data is not None:
@@ -98,7 +102,11 @@ def adopt_or_submit(
             attempt += 1
             continue
         job = wire.job_from_api(created)
-        emit(f"{label}: submitted {job.name} {names.console_url(job.name)}")
+        # A status line too: the link shows once, live on the row, not again in the summary.
+        submitted = progress.prefixed(
+            label, f"submitted {job.name} · {names.console_url(job.name)}"
+        )
+        emit(f"{progress.STATUS_MARK}{submitted}" if progress.ON_OWN_ROW else submitted)
         return job
 
 
@@ -144,7 +152,7 @@ def wait_for_job(
         raise JobTimeout(
             f"tuning job {name} is still {states.short(last.state)} after "
             f"{format_elapsed(exc.elapsed)}; it keeps running. Run `pulumi up` again to resume "
-            "waiting (the job is adopted, not submitted again), raise the `timeout` input, or "
+            "waiting on this job (it is not submitted again), raise the `timeout` input, or "
             f"cancel it with `vertex-tuning jobs cancel {name}`.",
             last,
         ) from None
@@ -178,7 +186,7 @@ def await_success(
     current: wire.Job | None = None,
 ) -> wire.Job:
     """Wait for a job this resource owns (just submitted, adopted, or resumed) to succeed."""
-    label = f"tuning job {inputs.tuned_model_display_name}"
+    label = f"tuning job {inputs.label}"
     policy = PollPolicy(initial=inputs.poll_interval, maximum=inputs.max_poll_interval)
     job = wait_for_job(
         vertex,
@@ -196,11 +204,13 @@ def await_success(
 def failure_message(job: wire.Job) -> str:
     """ "tuning job (name) ended FAILED: NOT_FOUND (5): Training data not found ... Hint: ..."."""
     error = job.error
-    cause = (
-        f"{wire.code_name(error.code)} ({error.code}): {error.message}"
-        if error
-        else "no error given"
-    )
+    if job.state == states.CANCELLED and (not error or error.message in ("", "CANCELLED")):
+        # The service's own words are "CANCELLED (1): CANCELLED"; this update did not do it.
+        cause = "cancelled outside this update (in the console, the CLI or through the API)"
+    elif error:
+        cause = f"{wire.code_name(error.code)} ({error.code}): {error.message}"
+    else:
+        cause = "no error given"
     return (
         f"tuning job ({job.name}) ended {states.short(job.state)}: {cause}. "
         f"Hint: {failure_hint(job)}"
@@ -211,7 +221,7 @@ def failure_hint(job: wire.Job) -> str:
     """The seed guide's troubleshooting advice for a failed job's error."""
     message = (job.error.message if job.error else "").lower()
     if job.state == states.CANCELLED:
-        return "the job was cancelled outside this update; run `pulumi up` to submit it again"
+        return "run `pulumi up` to submit it again"
     if job.state == states.EXPIRED:
         return "the job expired before it could run; run `pulumi up` to submit it again"
     if "not found" in message:
@@ -254,18 +264,20 @@ class Serving:
         return ""
 
 
-def serving(vertex: Vertex, job: wire.Job) -> Serving:
-    """Read (confirmed, never one answer) whether the model and an endpoint of it still exist.
+def serving(vertex: Vertex, job: wire.Job, checkpoint_id: str = "") -> Serving:
+    """Read (confirmed, never one answer) whether the model and an endpoint serving its
+    `checkpoint_id` (the default checkpoint) still exist.
 
     The job's own endpoint first; after a repair the model is deployed elsewhere, which the
-    Model's deployedModels tell.
+    Model's deployedModels tell (another checkpoint's endpoint is not a stand-in).
     """
     if not job.tuned_model:
         return Serving(False, "")
     model = read_confirmed(vertex, functools.partial(vertex.get_model, job.tuned_model))
     if model is None:
         return Serving(False, "")
-    candidates = dict.fromkeys([job.tuned_endpoint, *wire.deployed_endpoints(model)])
+    checkpoint_id = checkpoint_id or wire.default_checkpoint(model)
+    candidates = dict.fromkeys([job.tuned_endpoint, *wire.deployed_endpoints(model, checkpoint_id)])
     for endpoint in candidates:
         live = functools.partial(vertex.get_endpoint, endpoint)
         if endpoint and read_confirmed(vertex, live) is not None:
@@ -354,17 +366,29 @@ def cancel_and_clean_up(
             emit=emit,
         )
     if on_delete == "delete_model" and model:
-        unversioned = model.split("@", 1)[0]
         _delete(
             vertex,
-            unversioned,
+            model,
             read=vertex.get_model,
-            delete=lambda _found: finish_operation(
-                vertex, lambda: vertex.delete_model(unversioned), timeout=timeout
-            ),
+            delete=lambda _found: _delete_model_version(vertex, model, timeout=timeout),
             owner=owner,
             emit=emit,
         )
+
+
+def _delete_model_version(vertex: Vertex, model: str, *, timeout: float) -> None:
+    """Delete this job's version of the model (continuous tuning adds versions to one model,
+    each another resource's), or the whole model when it is the only version."""
+    found = names.parse(model, names.MODELS)
+    if found is not None and found.version:
+        try:
+            finish_operation(vertex, lambda: vertex.delete_model_version(model), timeout=timeout)
+            return
+        except ApiError as exc:
+            if exc.status != "FAILED_PRECONDITION":  # "the only version of the model"
+                raise
+    unversioned = found.unversioned if found is not None else model
+    finish_operation(vertex, lambda: vertex.delete_model(unversioned), timeout=timeout)
 
 
 def _delete(

@@ -2,18 +2,26 @@
 
 The provider host (host.py) speaks the engine's ResourceProvider protocol for dynamic resources,
 as the stock `python -m pulumi.dynamic` does; to stay byte-compatible with it (the same pickled
-providers, the same gRPC limits, the same unknown-value sentinel) it borrows a few private
-symbols. Each one is imported here and nowhere else, and tests/test_pulumi_compat.py checks
-each against the SDK in use, so an upgrade that moves one fails that test and not a user's
-deployment. pyproject.toml pins `pulumi` to the releases those tests ran on.
+providers, the same property encoding, the same gRPC limits, the same unknown-value sentinel)
+it borrows the SDK's generated protocol code and a few private symbols. Each one is imported
+here and nowhere else, and tests/test_pulumi_compat.py checks each against the SDK in use, so
+an upgrade that moves one fails that test and not a user's deployment. pyproject.toml pins
+`pulumi` to the releases those tests ran on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from pulumi.dynamic import Config, ResourceProvider
+
+# The engine's protocol as the SDK generates it ("meant for internal use only").
+from pulumi.runtime import proto as proto
+from pulumi.runtime.proto import engine_pb2 as engine_pb2
+from pulumi.runtime.proto import engine_pb2_grpc as engine_pb2_grpc
+from pulumi.runtime.proto import provider_pb2_grpc as provider_pb2_grpc
 
 T = TypeVar("T")
 
@@ -52,7 +60,8 @@ def config_values(config: Config) -> dict[str, Any]:
 
 
 def unknown_sentinels() -> tuple[type[Any], str]:
-    """(the Output SDK's Unknown class, the engine's unknown-value string) for previews."""
+    """(the SDK's Unknown class, the engine's unknown-value string) for previews: a value
+    deserialized with unknowns kept is an Unknown; the wire carries the string."""
     from pulumi.output import Unknown
     from pulumi.runtime.rpc import UNKNOWN
 
@@ -107,3 +116,40 @@ def child_urn(type_token: str, name: str, parent: Any | None) -> Any:
     # child depend on its own parent, a cycle.
     urn = parent.urn.apply(under)
     return pulumi.Output(set(), urn.future(), urn.is_known(), urn.is_secret())
+
+
+def stack_config_value(key: str) -> tuple[str | None, bool]:
+    """(the program's stack config value of `namespace:key`, whether it is a secret)."""
+    from pulumi.runtime.config import get_config, is_config_secret
+
+    value: str | None = get_config(key)
+    return value, bool(is_config_secret(key))
+
+
+def deserialize_properties(struct: Any, keep_unknowns: bool = False) -> dict[str, Any]:
+    """A request's properties (a protobuf Struct) as Python values, as the stock host reads them."""
+    from pulumi.runtime import rpc
+
+    props: dict[str, Any] = rpc.deserialize_properties(struct, keep_unknowns)
+    return props
+
+
+def serialize_properties(props: Mapping[str, Any]) -> Any:
+    """Python values as the protobuf Struct of a response, as the stock host writes them."""
+    from pulumi.runtime import rpc
+
+    return asyncio.run(rpc.serialize_properties(dict(props), {}))
+
+
+def unwrap_secret(value: Any) -> Any:
+    """A deserialized value with the SDK's secret wrapper removed (the host takes no secrets)."""
+    from pulumi.runtime import rpc
+
+    return rpc.unwrap_rpc_secret(value)
+
+
+def configure_thread(project: str) -> None:
+    """The SDK's per-thread settings, so provider code may call pulumi.get_project()."""
+    from pulumi.runtime import Settings, configure
+
+    configure(Settings(project=project, stack="stack"))

@@ -19,8 +19,10 @@ ConfigGet = Callable[[str], Any]
 CONFIG_NAMESPACE = "vertex-tuning"
 ACCESS_TOKEN_KEY = f"{CONFIG_NAMESPACE}:accessToken"
 API_VERSIONS = ("v1", "v1beta1")
-#: The GA surface, as Google's published genai samples pin it (`HttpOptions(api_version="v1")`).
-DEFAULT_API_VERSION = "v1"
+#: What google-genai uses on Vertex AI by default, and Google's own create samples ask for: the
+#: job's detailed state (`tuningJobState`) exists only here. `vertex-tuning:apiVersion v1`
+#: pins the GA surface; the endpoint URIs the provider exports are v1 either way.
+DEFAULT_API_VERSION = "v1beta1"
 _PROJECT_ENV = ("GOOGLE_CLOUD_PROJECT", "VERTEX_PROJECT_ID")
 _LOCATION_ENV = ("GOOGLE_CLOUD_LOCATION", "VERTEX_LOCATION")
 
@@ -108,9 +110,11 @@ def refuse_plaintext_token() -> None:
     Pulumi.<stack>.yaml; as a secret it is stored encrypted there.
     """
     from pulumi import RunError
-    from pulumi.runtime.config import get_config, is_config_secret
 
-    if get_config(ACCESS_TOKEN_KEY) is not None and not is_config_secret(ACCESS_TOKEN_KEY):
+    from vertex_tuning.pulumi_compat import stack_config_value
+
+    value, secret = stack_config_value(ACCESS_TOKEN_KEY)
+    if value is not None and not secret:
         raise RunError(
             f"stack config {ACCESS_TOKEN_KEY} is in plain text, and Pulumi would copy it into "
             f"the stack's state: set it with `pulumi config set --secret {ACCESS_TOKEN_KEY}`, "

@@ -117,12 +117,23 @@ class Vertex:
     def delete_model(self, name: str) -> Json:
         return self._call("deleting model", name, "DELETE", name)
 
+    def delete_model_version(self, name: str) -> Json:
+        """Deletes one version (`.../models/ID@2`); returns the long-running operation."""
+        return self._call("deleting model version", name, "DELETE", f"{name}:deleteVersion")
+
     def get_operation(self, name: str) -> Json:
         return self._call("reading operation", name, "GET", name)
 
     # --- using the tuned model ---
     def generate_content(self, model: str, body: Json) -> Json:
         return self._call("generating content", model, "POST", f"{model}:generateContent", body)
+
+    # --- evaluating answers (the Gen AI evaluation service) ---
+    def evaluate_instances(self, location: str, body: Json) -> Json:
+        """One metric over its instances; `location` is projects/P/locations/L."""
+        return self._call(
+            "evaluating instances", location, "POST", f"{location}:evaluateInstances", body
+        )
 
     def count_tokens(self, model: str, body: Json) -> Json:
         """CountTokens for a publisher model (or an endpoint): retried, it bills nothing."""

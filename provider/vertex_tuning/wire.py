@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -157,11 +157,9 @@ def job_request(inputs: TuningJobInputs, labels: Mapping[str, str]) -> dict[str,
         if evaluation.autorater is not None:
             config["autoraterConfig"] = evaluation.autorater
         spec["evaluationConfig"] = config
-    body: dict[str, Any] = {
-        "tunedModelDisplayName": inputs.tuned_model_display_name,
-        "labels": dict(labels),
-        SPEC_FIELDS[inputs.method]: spec,
-    }
+    body: dict[str, Any] = {"labels": dict(labels), SPEC_FIELDS[inputs.method]: spec}
+    if inputs.tuned_model_display_name:  # unset in continuous tuning: the model's next version
+        body["tunedModelDisplayName"] = inputs.tuned_model_display_name
     if names.parse(inputs.base_model, names.MODELS) is not None:
         body["preTunedModel"] = {"tunedModelName": inputs.base_model}
         if inputs.base_checkpoint_id:
@@ -370,9 +368,15 @@ def operation_result(operation: Mapping[str, Any]) -> dict[str, Any]:
     return dict(operation.get("response") or {})
 
 
-def deployed_endpoints(model: Mapping[str, Any]) -> list[str]:
-    """The endpoints a registry Model says it is deployed to."""
-    return [str(d["endpoint"]) for d in model.get("deployedModels") or [] if d.get("endpoint")]
+def deployed_endpoints(model: Mapping[str, Any], checkpoint_id: str = "") -> list[str]:
+    """The endpoints a registry Model says it is deployed to (those serving `checkpoint_id`,
+    when given: each checkpoint has an endpoint of its own)."""
+    return [
+        str(ref["endpoint"])
+        for ref in model.get("deployedModels") or []
+        if ref.get("endpoint")
+        and (not checkpoint_id or ref.get("checkpointId", checkpoint_id) == checkpoint_id)
+    ]
 
 
 def deployed_model_ids(endpoint: Mapping[str, Any]) -> list[str]:
@@ -506,3 +510,159 @@ def error_body(response: Any) -> dict[str, Any]:
     except Exception:
         return {}
     return error if isinstance(error, dict) else {}
+
+
+# --- evaluation (the Gen AI evaluation service's evaluateInstances) -----------------------------
+
+
+@dataclass(frozen=True)
+class EvaluationMetric:
+    """How one metric travels: its request input, its spec, and where its scores come back.
+
+    `per_instance`: the autorater inputs take one `instance` per call (the computed ones take a
+    list of `instances`). `tools`: the metric compares tool calls, not text.
+    """
+
+    name: str
+    input_field: str
+    results_field: str
+    values_field: str = ""
+    spec: Mapping[str, Any] = field(default_factory=dict)
+    per_instance: bool = False
+    tools: bool = False
+    #: The score's range: 0-1 for the computed metrics, 1-5 for the autorater's.
+    scale: tuple[float, float] = (0.0, 1.0)
+
+
+def _computed(name: str, camel: str, spec: Mapping[str, Any] | None = None) -> EvaluationMetric:
+    return EvaluationMetric(
+        name,
+        f"{camel}Input",
+        f"{camel}Results",
+        f"{camel}MetricValues",
+        dict(spec or {}),
+        tools=name.startswith("tool_"),
+    )
+
+
+def _rated(name: str, camel: str) -> EvaluationMetric:
+    return EvaluationMetric(
+        name, f"{camel}Input", f"{camel}Result", per_instance=True, scale=(1.0, 5.0)
+    )
+
+
+#: The metrics by the names Google's evaluation SDKs give them (vertexai.evaluation).
+EVALUATION_METRICS: dict[str, EvaluationMetric] = {
+    m.name: m
+    for m in (
+        _computed("exact_match", "exactMatch"),
+        _computed("bleu", "bleu", {"useEffectiveOrder": False}),
+        _computed("rouge_1", "rouge", {"rougeType": "rouge1"}),
+        _computed("rouge_2", "rouge", {"rougeType": "rouge2"}),
+        _computed("rouge_l", "rouge", {"rougeType": "rougeL"}),
+        _computed("rouge_l_sum", "rouge", {"rougeType": "rougeLsum"}),
+        _computed("tool_call_valid", "toolCallValid"),
+        _computed("tool_name_match", "toolNameMatch"),
+        _computed("tool_parameter_key_match", "toolParameterKeyMatch"),
+        # The JSON name of tool_parameter_kv_match_input has a lower-case "v".
+        _computed("tool_parameter_kv_match", "toolParameterKvMatch"),
+        _rated("fluency", "fluency"),
+        _rated("coherence", "coherence"),
+        _rated("safety", "safety"),
+        _rated("groundedness", "groundedness"),
+        _rated("question_answering_quality", "questionAnsweringQuality"),
+        _rated("summarization_quality", "summarizationQuality"),
+    )
+}
+#: Metric spec options (snake_case, as inputs spell them) -> their JSON names.
+METRIC_OPTIONS = {
+    "use_stemmer": "useStemmer",
+    "split_summaries": "splitSummaries",
+    "use_effective_order": "useEffectiveOrder",
+    "use_strict_string_match": "useStrictStringMatch",
+}
+
+
+@dataclass(frozen=True)
+class EvaluationInstance:
+    """One answer to score: the prompt, the model's answer and the reference, as text (tool
+    metrics get the tool-call JSON the service reads)."""
+
+    prompt: str
+    prediction: str
+    reference: str
+    context: str = ""
+
+
+def evaluation_request(
+    location: str,
+    metric: EvaluationMetric,
+    instances: Sequence[EvaluationInstance],
+    options: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An EvaluateInstancesRequest body: one metric input, its spec and its instances."""
+    spec = {**metric.spec, **{METRIC_OPTIONS[k]: v for k, v in (options or {}).items()}}
+    if metric.per_instance:
+        (one,) = instances
+        body: dict[str, Any] = {"metricSpec": spec, "instance": _rated_instance(metric, one)}
+    else:
+        body = {
+            "metricSpec": spec,
+            "instances": [
+                {"prediction": i.prediction, "reference": i.reference} for i in instances
+            ],
+        }
+    return {"location": location, metric.input_field: body}
+
+
+def _rated_instance(metric: EvaluationMetric, instance: EvaluationInstance) -> dict[str, Any]:
+    if metric.name in ("fluency", "coherence", "safety"):
+        return {"prediction": instance.prediction}
+    if metric.name == "groundedness":
+        return {"prediction": instance.prediction, "context": instance.context or instance.prompt}
+    return {
+        "prediction": instance.prediction,
+        "reference": instance.reference,
+        "instruction": instance.prompt,
+        "context": instance.context,
+    }
+
+
+def scores_from_evaluation(metric: EvaluationMetric, response: Mapping[str, Any]) -> list[float]:
+    """The scores of an EvaluateInstancesResponse, in the request's order."""
+    results = response.get(metric.results_field) or {}
+    if metric.per_instance:
+        return [float(results.get("score") or 0.0)]
+    return [float(v.get("score") or 0.0) for v in results.get(metric.values_field) or []]
+
+
+def answer_request(
+    contents: Sequence[Mapping[str, Any]], system_instruction: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A generateContent body that asks an evaluation example's conversation."""
+    body: dict[str, Any] = {"contents": [dict(c) for c in contents]}
+    if system_instruction:
+        body["systemInstruction"] = dict(system_instruction)
+    return body
+
+
+def tool_calls_json(content: Mapping[str, Any] | None) -> str:
+    """A model turn's text and function calls as the tool metrics read them:
+    `{"content": "...", "tool_calls": [{"name": ..., "arguments": {...}}]}`."""
+    parts = (content or {}).get("parts") or []
+    calls = [
+        {
+            "name": str(p["functionCall"].get("name", "")),
+            "arguments": p["functionCall"].get("args") or {},
+        }
+        for p in parts
+        if isinstance(p.get("functionCall"), Mapping)
+    ]
+    text = "".join(str(p.get("text", "")) for p in parts if "text" in p and not p.get("thought"))
+    return json.dumps({"content": text, "tool_calls": calls}, sort_keys=True)
+
+
+def answer_content(response: Mapping[str, Any]) -> dict[str, Any]:
+    """The first candidate's content of a GenerateContentResponse ({} when there is none)."""
+    candidates = response.get("candidates") or []
+    return dict(candidates[0].get("content") or {}) if candidates else {}

@@ -1,7 +1,8 @@
 """Downstream wiring: an application's config built from the model stack's outputs.
 
-`modelStack` names the model stack (e.g. organization/vertex-tuning/dev); its endpoint flows
-into this stack's own resource, so a new model version rolls out on the next `pulumi up` here.
+`modelStack` names the model stack (e.g. organization/vertex-tuning/dev); its promoted endpoint
+(the one that passed its evaluation) flows into this stack's own resource, so a new model version
+rolls out on the next `pulumi up` here, and one that failed never does.
 `configPath` is where the app's config file goes (relative to this directory, or absolute).
 """
 
@@ -50,14 +51,22 @@ class AppConfig(Resource):
         super().__init__(AppConfigProvider(), name, props)
 
 
+def promoted(name: str) -> pulumi.Output[Any]:
+    """The model stack's `promoted_NAME`, set only by an evaluation that passed (a failed one
+    leaves the last one), or its `tuned_model_NAME` where nothing gates the model."""
+    return pulumi.Output.all(
+        model.get_output(f"promoted_{name}"), model.require_output(f"tuned_model_{name}")
+    ).apply(lambda found: found[0] or found[1])
+
+
 config = pulumi.Config()
 model = pulumi.StackReference(config.require("modelStack"))
 app = AppConfig(
     "support-app-config",
     # Relative to this project, not to wherever the provider process happens to run.
     path=str(Path(__file__).parent / config.require("configPath")),
-    endpoint=model.require_output("tuned_model_endpoint"),
-    endpoint_uri=model.require_output("tuned_model_endpoint_uri"),
+    endpoint=promoted("endpoint"),
+    endpoint_uri=promoted("endpoint_uri"),
 )
 pulumi.export("app_endpoint", app.endpoint)
 pulumi.export("app_endpoint_uri", app.endpoint_uri)

@@ -28,14 +28,16 @@ from vertex_tuning.emulator import EmulatorControl
 
 VENV = Path(sys.executable).parent.parent
 _ADOPTED = re.compile(r": adopting (projects/[^/\s]+/locations/[^/\s]+/tuningJobs/\d+)")
+_RESUMED = re.compile(r": resuming the wait on (projects/[^/\s]+/locations/[^/\s]+/tuningJobs/\d+)")
 T = TypeVar("T")
 
 PROGRAM = '''\
 """Resources from program.json: {"resources": {name: args}}; each exported whole.
 
 A resource is a TuningJob unless its args name another `kind` (TrainingDataset,
-ModelSmokeTest). An `import_` arg becomes the resource option of that name. With `"raw": true`
-the args go to the provider exactly as given, past the class's keyword arguments, as a YAML
+ModelSmokeTest). An `import_` arg becomes the resource option of that name, `custom_timeouts`
+(a dict of create/update/delete durations) the CustomTimeouts option. With `"raw": true` the
+args go to the provider exactly as given, past the class's keyword arguments, as a YAML
 program or a generated SDK would send them: unknown keys and missing inputs reach `check`.
 """
 
@@ -59,7 +61,11 @@ KINDS = {
 spec = json.loads((Path(__file__).parent / "program.json").read_text())
 for name, args in spec["resources"].items():
     cls, provider = KINDS[args.pop("kind", "TuningJob")]
-    opts = pulumi.ResourceOptions(import_=args.pop("import_", None))
+    timeouts = args.pop("custom_timeouts", None)
+    opts = pulumi.ResourceOptions(
+        import_=args.pop("import_", None),
+        custom_timeouts=pulumi.CustomTimeouts(**timeouts) if timeouts else None,
+    )
     if args.pop("raw", False):
         resource = cls.__new__(cls)
         Resource.__init__(resource, provider(), name, args, opts)
@@ -68,11 +74,40 @@ for name, args in spec["resources"].items():
     pulumi.export(name, resource)
 '''
 
+#: Components named in program.json, each with a child TuningJob "job" (write it over
+#: __main__.py): same-named children of different parents, as platform repos nest them.
+COMPONENTS = '''\
+"""Components named in program.json, each with a child TuningJob named "job"."""
+
+import json
+from pathlib import Path
+
+import pulumi
+
+import vertex_tuning
+
+spec = json.loads((Path(__file__).parent / "program.json").read_text())
+
+
+class Model(pulumi.ComponentResource):
+    def __init__(self, kind: str, name: str, args: dict) -> None:
+        super().__init__(f"team:{kind}:Model", name)
+        job = vertex_tuning.TuningJob("job", opts=pulumi.ResourceOptions(parent=self), **args)
+        pulumi.export(f"{kind}_endpoint", job.tuned_model_endpoint)
+        self.register_outputs({})
+
+
+for kind in spec["components"]:
+    Model(kind, "model", spec["args"])
+'''
+
 #: The ways a user's `pulumi up` ends early: Ctrl-C twice (the second one terminates at once),
 #: SIGKILL of the CLI (OOM killer, closed CI runner), SIGKILL of the provider host.
 INTERRUPTIONS = ("sigint-twice", "kill-cli", "kill-provider")
-#: One Ctrl-C: the engine cancels, but waits for the creates under way (the soak runs it too).
+#: One Ctrl-C: the engine cancels and waits for the creates under way (the soak runs it too);
+#: SIGTERM (a CI runner cancelling a job) is the engine's Ctrl-C too.
 SIGINT_ONCE = "sigint-once"
+SIGTERM = "sigterm"
 
 #: Child processes that serve dynamic resources: the stock host (`python -m pulumi.dynamic`) or
 #: vertex-tuning's console script of the same plugin name.
@@ -97,6 +132,20 @@ def emulator_env(pulumi_env: dict[str, str], vertex_url: str, storage_url: str) 
     return {**pulumi_env, "VERTEX_API_ENDPOINT": vertex_url, "STORAGE_EMULATOR_HOST": storage_url}
 
 
+def pulumi(cwd: Path, env: dict[str, str], *args: str, timeout: float = 300) -> Result:
+    """Run `pulumi ARGS` in `cwd` to the end, with its combined output."""
+    done = subprocess.run(
+        ["pulumi", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+    )
+    return Result(list(args), done.returncode, done.stdout)
+
+
 @dataclass
 class Result:
     """One finished CLI command."""
@@ -104,6 +153,8 @@ class Result:
     args: list[str]
     returncode: int
     output: str
+    #: Processes the command started that were still alive once it ended (command lines).
+    left_running: list[str] = field(default_factory=list)
 
     def check(self) -> Result:
         assert self.returncode == 0, f"pulumi {' '.join(self.args)} failed:\n{self.output}"
@@ -145,17 +196,7 @@ class Project:
 
     def run(self, *args: str, stack: bool = True, timeout: float = 300) -> Result:
         """Run `pulumi ARGS` to the end, with its combined output."""
-        argv = self._argv(args, stack)
-        done = subprocess.run(
-            argv,
-            cwd=self.root,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=timeout,
-        )
-        return Result(list(args), done.returncode, done.stdout)
+        return pulumi(self.root, self.env, *self._argv(args, stack)[1:], timeout=timeout)
 
     def start(self, *args: str) -> Running:
         """Start `pulumi ARGS` in a session of its own, as a terminal runs it."""
@@ -239,6 +280,8 @@ class Running:
         self.descendants()
         if kind == SIGINT_ONCE:
             os.killpg(self.process.pid, signal.SIGINT)
+        elif kind == SIGTERM:
+            self.process.terminate()
         elif kind == "sigint-twice":
             os.killpg(self.process.pid, signal.SIGINT)
             time.sleep(0.3)
@@ -256,12 +299,24 @@ class Running:
         """Wait for the CLI, then end what it left behind (a SIGKILLed CLI orphans its plugins)."""
         try:
             self.process.wait(timeout=timeout)
+            left = self.alive()
         finally:
             if self.process.poll() is None:
                 self.process.kill()
                 self.process.wait()
             self.reap()
-        return Result(self.args, self.process.returncode, self.log.read_text())
+        return Result(self.args, self.process.returncode, self.log.read_text(), left)
+
+    def alive(self) -> list[str]:
+        """Command lines of the processes this command started that still run (not zombies)."""
+        running = []
+        for proc in self.seen.values():
+            try:
+                if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+                    running.append(" ".join(proc.cmdline()))
+            except psutil.NoSuchProcess:
+                continue
+        return running
 
     def reap(self) -> None:
         """Kill the processes this command started that are still alive, by pid."""
@@ -311,6 +366,11 @@ class Trial:
     def adopted(self) -> set[str]:
         """Jobs the rerun adopted (the CLI repeats a line in its summary: a set, not a count)."""
         return set(_ADOPTED.findall(self.rerun.output))
+
+    @property
+    def resumed(self) -> set[str]:
+        """Jobs the interrupted run recorded (a partial create) and the rerun waited on again."""
+        return set(_RESUMED.findall(self.rerun.output))
 
     @property
     def duplicates(self) -> int:

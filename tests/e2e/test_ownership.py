@@ -15,37 +15,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from conftest import exists, make_clients
-from e2e.harness import Project, emulator_env, job_args
+from e2e.harness import COMPONENTS, Project, emulator_env, job_args
 
 if TYPE_CHECKING:
     from vertex_tuning.emulator import RunningEmulator
 
 pytestmark = pytest.mark.e2e
-
-COMPONENTS = '''\
-"""Components named in program.json, each with a child TuningJob named "job"."""
-
-import json
-from pathlib import Path
-
-import pulumi
-
-import vertex_tuning
-
-spec = json.loads((Path(__file__).parent / "program.json").read_text())
-
-
-class Model(pulumi.ComponentResource):
-    def __init__(self, kind: str, name: str, args: dict) -> None:
-        super().__init__(f"team:{kind}:Model", name)
-        job = vertex_tuning.TuningJob("job", opts=pulumi.ResourceOptions(parent=self), **args)
-        pulumi.export(f"{kind}_endpoint", job.tuned_model_endpoint)
-        self.register_outputs({})
-
-
-for kind in spec["components"]:
-    Model(kind, "model", spec["args"])
-'''
 
 
 def _backend(pulumi_env: dict[str, str], state: Path, emulator: RunningEmulator) -> dict[str, str]:

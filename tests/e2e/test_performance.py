@@ -8,7 +8,6 @@ behaviour only: which jobs existed together, which requests and imports happened
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -145,52 +144,6 @@ def test_preview_of_an_up_to_date_stack_calls_no_api_and_loads_no_google_client_
     assert not {m for m in previewed if m.startswith("pydantic")}, previewed
 
 
-def test_progress_lines_name_the_job_and_link_the_console_without_flooding(perf: Perf) -> None:
-    control = perf.emulator.control
-    control.configure(job_seconds=0)  # every state change is this test's, after it was seen
-    output: list[str] = []
-    stack = perf.stack("ours", 4)
-    up = Background(lambda: stack.up(on_output=output.append, parallel=4))
-    _wait_for_submissions(control, 4, up)
-    for state, move in (("PENDING", control.advance), ("RUNNING", control.finish)):
-        _until_said(output, f": {state} after ", times=4)  # each job reported it
-        _until_polled(control, times=12)  # and was asked about three more times, on average
-        for job in control.jobs():
-            move(job["name"])
-    up.result()
-
-    live, _, summary = "\n".join(output).partition("\nDiagnostics:")
-    polls = control.request_counts()["GetTuningJob"]
-    # Four creates print at once, from four threads: no line may carry two jobs' messages.
-    assert all(line.count("tuning job ") <= 1 for line in output)
-    for job in control.jobs():
-        job_id = job["name"].rsplit("/", 1)[-1]
-        label = f"tuning job {job['tunedModelDisplayName']}: "
-        resource = f"TuningJob model-{job['tunedModelDisplayName'].removeprefix('perf-')}"
-        ours = [line for line in live.splitlines() if label in line]
-        # On the job's own row, not the stack's: "+  ...:TuningJob model-0 creating (2s) ...";
-        # the engine shows the last one again on the row's "created" line.
-        assert ours and all(f":{resource} creat" in line.split(label)[0] for line in ours), ours
-        checked, estimate, *lines = [
-            line[line.index(label) :] for line in ours if f"{resource} creating (" in line
-        ]
-        assert checked.startswith(f"{label}checked training data gs://")  # before submitting
-        assert estimate.startswith(f"{label}cost estimate: ")  # the data counted, then priced
-        assert lines[0] == (
-            f"{label}submitted {job['name']} "
-            "https://console.cloud.google.com/vertex-ai/generative/language/locations/"
-            f"{LOCATION}/tuning/tuningJob/{job_id}?project={job['name'].split('/')[1]}"
-        )
-        assert all(job["name"] in line and f"tuningJob/{job_id}?" in line for line in lines)
-        states = [m.group(1) for line in lines[1:] if (m := re.search(r": (\w+) after ", line))]
-        assert states == ["PENDING", "RUNNING", "SUCCEEDED"], lines
-        # Polled many times, but this early only a state change is worth a line.
-        assert len(lines) == 4 and polls >= 24
-        # The engine repeats them at the end, under the job's resource.
-        under = summary.split(f"TuningJob ({resource.split()[1]}):\n")[1].split("\n\n")[0]
-        assert all(line in under for line in lines)
-
-
 class Background:
     """Runs a call on a thread and hands back its result or exception."""
 
@@ -284,3 +237,23 @@ def _host_imports(log: Path) -> set[str]:
         for pid, module, argv in (line.split("\t", 2) for line in log.read_text().splitlines())
         if any(marker in argv for marker in ("pulumi-resource-pulumi-python", "pulumi.dynamic"))
     }
+
+
+def test_creates_queued_behind_the_engines_parallelism_are_said_once_with_the_fix(
+    perf: Perf,
+) -> None:
+    control = perf.emulator.control
+    control.configure(job_seconds=0)  # jobs end only when this test says so
+    output: list[str] = []
+    stack = perf.stack("ours", 3)
+    up = Background(lambda: stack.up(on_output=output.append, parallel=2))
+    assert _wait_for_submissions(control, 2, up)[0] == 2
+    _until_polled(control, times=12)  # the first wave has run a while before it ends
+    _finish_jobs_until(up.done, control)
+    up.result()
+
+    said = "tuning jobs are running in waves of 2"
+    warnings = {line[line.index(said) :] for line in output if said in line}
+    assert len(warnings) == 1, output  # once (the engine repeats it in its summary)
+    (warning,) = warnings
+    assert "pulumi up --parallel N" in warning and "PULUMI_PARALLEL=N" in warning

@@ -71,6 +71,9 @@ class Project:
         # The emulator's jobs take about a second: poll at its pace, not at the cloud's.
         self.config(stack, "vertex-tuning:pollInterval", "0.2")
         self.config(stack, "vertex-tuning:maxPollInterval", "0.5")
+        # The emulator's tuned answers search every lesson (~0.1 s each, one at a time): the
+        # evaluations sample the held-out split at test pace.
+        self.config(stack, "vertex-tuning:evaluation.maxExamples", "8", "--path")
 
     def config(
         self, stack: str, key: str, value: str, *flags: str, cwd: Path | None = None
@@ -215,6 +218,10 @@ def test_dev_up_exports_the_endpoint_and_a_model_named_by_environment_and_versio
     answers = out["smoke_test_answers"]
     assert set(answers) == {"refund policy", "order tracking", "international shipping"}
     assert "30 days" in answers["refund policy"]
+    # dev only reports: nothing gates it, so what it tuned is what it promotes.
+    assert out["promoted_endpoint"] == endpoint
+    assert set(out["evaluation_scores"]) == {"tuned", "base"}
+    assert Path(out["evaluation_report_path"]).is_file()
 
 
 def test_preview_after_up_expects_no_changes_and_calls_no_api(
@@ -245,6 +252,10 @@ def test_a_second_environment_gets_its_own_model_and_labels(
     model = make_clients(stack_emulator.url).models.get_model(name=staging["tuned_model"])
     assert model.labels["environment"] == "staging"
     assert model.display_name == staging["tuned_model_display_name"]
+    # staging gates on its held-out split and serves its best checkpoint.
+    assert staging["evaluation_scores"]["tuned"]["rouge_l"] >= 0.12
+    assert staging["best_checkpoint"] in {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}
+    assert staging["promoted_endpoint"].startswith("projects/")
     deployed.preview("staging", expect=0)
     deployed.preview("dev", expect=0)
 
@@ -326,9 +337,13 @@ def test_new_training_data_is_a_new_model_version(new_project: Callable[[], Proj
     assert after["tuning_data_stats"]["tuning_dataset_example_count"] == (
         before["tuning_data_stats"]["tuning_dataset_example_count"] + 1
     )
-    # dev deletes the replaced data (prod keeps it, with its model).
+    # dev deletes the replaced data (prod keeps it, with its model), and the replaced
+    # evaluation's report: what is left is the new data and the new report beside it.
     uris = {f"gs://{project.bucket.name}/{blob.name}" for blob in project.bucket.list_blobs()}
-    assert uris == {after["training_data_uri"]}
+    report = after["evaluation_report"].rsplit("/", 1)[0]
+    reports = {f"{report}/{name}" for name in ("report.html", "scores.png", "results.jsonl")}
+    assert before["evaluation_report"] != after["evaluation_report"]
+    assert uris == {after["training_data_uri"], *reports}
     project.preview("dev", expect=0)
 
 
@@ -394,6 +409,10 @@ def test_prod_protects_the_tuned_model_from_destroy_and_replacement(
     deployed.up("prod")
     new = deployed.outputs("prod")
     assert new["tuned_model_endpoint"] != out["tuned_model_endpoint"]
+    # The new version was measured against the one prod served (its own promoted_endpoint).
+    assert "served" not in out["evaluation_scores"]
+    assert new["evaluation_scores"]["served"] == out["evaluation_scores"]["tuned"]
+    assert new["promoted_endpoint"] != out["promoted_endpoint"]
     assert _exists(vertex_api.models.get_model, out["tuned_model"])
 
 

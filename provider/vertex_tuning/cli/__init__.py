@@ -2,8 +2,8 @@
 
 The group, its global options and how every failure ends (one `error: ...` line and an exit
 code) live here; each subcommand family in its own module: jobs.py (list, get, cancel, wait),
-generate.py (ask a model), data.py (validate and convert training data), cost.py (price
-training data, and a job's bill), and the emulator. Google and rich
+generate.py (ask a model), data.py (validate and convert training data), evaluate.py (score a
+model on data), cost.py (price training data, and a job's bill), and the emulator. Google and rich
 are imported inside the commands that need them, so `--help` stays instant.
 """
 
@@ -125,12 +125,13 @@ def emulator(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from vertex_tuning.cli import cost, data, generate, jobs
+    from vertex_tuning.cli import cost, data, evaluate, generate, jobs
 
     main.add_command(jobs.jobs)
     main.add_command(generate.generate)
     main.add_command(data.validate)
     main.add_command(data.convert)
+    main.add_command(evaluate.evaluate)
     main.add_command(cost.cost)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from vertex_tuning import states
@@ -21,6 +23,9 @@ from vertex_tuning.cli.options import (
     job_ref,
 )
 from vertex_tuning.cli.waiting import wait_until_done
+
+if TYPE_CHECKING:
+    from vertex_tuning.vertex import Vertex
 
 _EXIT_CODES_HELP = f"""\b
 Exit codes:
@@ -95,7 +100,8 @@ def _label_option(
     "--page-token", metavar="TOKEN", default="", help="The page after a previous list's end."
 )
 @click.option("--all", "all_pages", is_flag=True, help="Follow every page to the end.")
-@click.option("--json", "as_json", is_flag=True, help=render.JSON_HELP)
+@click.option("--wide", is_flag=True, help="More columns: base model, created, duration.")
+@render.output_options
 @click.pass_obj
 def list_jobs(
     opts: Options,
@@ -105,6 +111,8 @@ def list_jobs(
     page_size: int | None,
     page_token: str,
     all_pages: bool,
+    wide: bool,
+    output: str | None,
     as_json: bool,
 ) -> None:
     """List tuning jobs, newest first; --filter, --state and --label combine with AND.
@@ -130,17 +138,20 @@ def list_jobs(
         )
         api_jobs = list(page.get("tuningJobs") or [])
         next_token = str(page.get("nextPageToken") or "")
+    fmt = render.output_format(output, as_json)
     found = [wire.job_from_api(job) for job in api_jobs]
-    if as_json:
-        render.print_json(
-            {"tuning_jobs": [render.job_json(job) for job in found], "next_page_token": next_token}
-        )
+    endpoints = endpoint_states(vertex, [job.tuned_endpoint for job in found])
+    if fmt != "table":
+        listed = [render.job_json(job, endpoints.get(job.tuned_endpoint, "")) for job in found]
+        render.print_data({"tuning_jobs": listed, "next_page_token": next_token}, fmt)
         return
     if not found:
         matching = f" matching {expr}" if expr else ""
         click.echo(f"no tuning jobs in {parent}{matching}", err=True)
     else:
-        render.stdout().print(render.jobs_table(found, parent))
+        console = render.stdout()
+        table = render.jobs_table(found, parent, endpoints, width=console.width, wide=wide)
+        console.print(table)
     if next_token:
         click.echo(
             f"more jobs: repeat with --page-token {next_token} (or list them all with --all)",
@@ -150,21 +161,45 @@ def list_jobs(
 
 @jobs.command("get")
 @click.argument("name", metavar="JOB")
-@click.option("--json", "as_json", is_flag=True, help=render.JSON_HELP)
+@render.output_options
 @click.pass_obj
-def get_job(opts: Options, name: str, as_json: bool) -> None:
-    """Show a tuning job: spec, times, tuned model and endpoint, data stats, error details, and
-    its cost: billed tokens x the price, beside this machine's cached estimate of its data."""
+def get_job(opts: Options, name: str, output: str | None, as_json: bool) -> None:
+    """Show a tuning job: spec, times, detailed state, tuned model and endpoint (or that it is
+    gone), checkpoints, the full data stats, error details, and its cost: billed tokens x the
+    price, beside this machine's cached estimate of its data."""
     from vertex_tuning import wire
     from vertex_tuning.cli import cost
 
+    fmt = render.output_format(output, as_json)
     full, location = job_ref(opts, name)
-    job = wire.job_from_api(opts.vertex(location).get_job(full))
+    vertex = opts.vertex(location)
+    job = wire.job_from_api(vertex.get_job(full))
+    state = endpoint_states(vertex, [job.tuned_endpoint]).get(job.tuned_endpoint, "")
     bill, estimate = cost.job_bill(opts, job)
-    if as_json:
-        render.print_json({**render.job_json(job), "cost": cost.bill_json(bill, estimate)})
+    if fmt != "table":
+        found = {**render.job_json(job, state), "cost": cost.bill_json(bill, estimate)}
+        render.print_data(found, fmt)
     else:
-        render.show_job(render.stdout(), job, cost.bill_rows(bill, estimate))
+        render.show_job(render.stdout(), job, state, cost.bill_rows(bill, estimate))
+
+
+def endpoint_states(vertex: Vertex, endpoints: list[str]) -> dict[str, str]:
+    """Each endpoint's state, "live" or "gone", looked up at once (a list of 50 jobs is 50
+    reads): a job's endpoint may have been deleted since it made it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from vertex_tuning.errors import NotFound
+
+    def state(endpoint: str) -> str:
+        try:
+            vertex.get_endpoint(endpoint)
+        except NotFound:
+            return "gone"
+        return "live"
+
+    wanted = [e for e in dict.fromkeys(endpoints) if e]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return dict(zip(wanted, pool.map(state, wanted), strict=True))
 
 
 @jobs.command("cancel")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -32,10 +32,48 @@ JSON_HELP = (
 )
 
 
-def job_json(job: Job) -> dict[str, Any]:
-    """A job for --json: the Job fields in declaration order, with `id` after `name`."""
+FORMATS = ("table", "json", "yaml")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def output_options(command: F) -> F:
+    """`-o/--output table|json|yaml` (as kubectl and gcloud take it) and `--json` for `-o json`."""
+    command = click.option("--json", "as_json", is_flag=True, help=f"{JSON_HELP} Same as -o json.")(
+        command
+    )
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Choice(FORMATS),
+        default=None,
+        help="How to print: a table for people (the default), json or yaml for scripts.",
+    )(command)
+
+
+def output_format(output: str | None, as_json: bool) -> str:
+    if as_json and output not in (None, "json"):
+        raise click.UsageError(f"--json and -o {output} exclude each other")
+    return "json" if as_json else output or "table"
+
+
+def print_data(value: Any, fmt: str) -> None:
+    """JSON or YAML of plain values (the keys of `jobs get --json`)."""
+    if fmt == "yaml":
+        import yaml  # PyYAML: the YAML that kubectl and gcloud users read
+
+        click.echo(yaml.safe_dump(value, sort_keys=False, allow_unicode=True), nl=False)
+    else:
+        print_json(value)
+
+
+def job_json(job: Job, endpoint_state: str = "") -> dict[str, Any]:
+    """A job for --json: the Job fields in declaration order, with `id` after `name`, and
+    whether its endpoint is "live" or "gone" when that was looked up."""
     fields = dataclasses.asdict(job)
-    return {"name": fields.pop("name"), "id": job.id, **fields}
+    found = {"name": fields.pop("name"), "id": job.id, **fields}
+    if endpoint_state:
+        found["endpoint_state"] = endpoint_state
+    return found
 
 
 def stdout() -> Console:
@@ -84,29 +122,62 @@ def duration(job: Job) -> str:
     return format_elapsed(max(0.0, (end - start).total_seconds()))
 
 
-def jobs_table(found: list[Job], parent: str) -> Any:
+def jobs_table(
+    found: list[Job],
+    parent: str,
+    endpoints: Mapping[str, str],
+    *,
+    width: int,
+    wide: bool = False,
+) -> Any:
+    """The jobs, one row each: ids are never broken across lines (a narrow terminal drops the
+    display name's tail instead); --wide adds the base model, times and duration."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(box=box.SIMPLE_HEAD, caption=f"{len(found)} in {parent}", caption_justify="left")
-    for header in ("ID", "Display name", "State", "Base model", "Created (UTC)", "Duration"):
-        table.add_column(header, overflow="fold")
-    table.add_column("Endpoint ID", overflow="fold")
+    rows = []
     for job in found:
-        table.add_row(
-            Text(job.id),
-            Text(job.display_name),
-            state_text(job.state),
-            Text(job.base_model),
-            Text(_when(job.create_time)),
-            Text(duration(job)),
-            Text(job.tuned_endpoint.rsplit("/", 1)[-1]),
-        )
+        cells = [Text(job.id), Text(job.display_name), state_text(job.state)]
+        if wide:
+            cells += [Text(job.base_model), Text(_when(job.create_time)), Text(duration(job))]
+        cells.append(endpoint_text(job.tuned_endpoint, endpoints.get(job.tuned_endpoint, "")))
+        rows.append(cells)
+    headers = ["ID", "Display name", "State"]
+    headers += ["Base model", "Created (UTC)", "Duration"] if wide else []
+    headers.append("Endpoint ID")
+    widths = [max([len(h), *(row[i].cell_len for row in rows)]) for i, h in enumerate(headers)]
+    # Every column but the display name is as wide as its widest cell, so no ID is ever cut
+    # or folded; the display name takes what is left (each column pads 1 on either side, and
+    # the table 1 at each edge).
+    name_width = max(8, width - sum(widths) + widths[1] - 2 * len(headers) - 2)
+    table = Table(box=box.SIMPLE_HEAD, caption=f"{len(found)} in {parent}", caption_justify="left")
+    for header, widest in zip(headers, widths, strict=True):
+        if header == "Display name":
+            table.add_column(header, no_wrap=True, overflow="ellipsis", max_width=name_width)
+        else:
+            table.add_column(header, no_wrap=True, min_width=widest)
+    for cells in rows:
+        table.add_row(*cells)
     return table
 
 
-def show_job(console: Console, job: Job, cost_rows: list[tuple[str, Any]] | None = None) -> None:
+def endpoint_text(endpoint: str, state: str) -> Text:
+    """An endpoint's ID, or "gone (ID)" for one deleted since the job made it."""
+    from rich.text import Text
+
+    endpoint_id = endpoint.rsplit("/", 1)[-1]
+    if state == "gone":
+        return Text(f"gone ({endpoint_id})", style="red")
+    return Text(endpoint_id)
+
+
+def show_job(
+    console: Console,
+    job: Job,
+    endpoint_state: str = "",
+    cost_rows: list[tuple[str, Any]] | None = None,
+) -> None:
     from rich.text import Text
 
     from vertex_tuning import jobs, wire
@@ -130,12 +201,21 @@ def show_job(console: Console, job: Job, cost_rows: list[tuple[str, Any]] | None
         ("Started (UTC)", _when(job.start_time)),
         ("Ended (UTC)", _when(job.end_time)),
         ("Duration", duration(job)),
+        ("Detailed state", job.detailed_state.removeprefix("TUNING_JOB_STATE_")),
         ("Tuned model", job.tuned_model),
-        ("Endpoint", job.tuned_endpoint),
+        (
+            "Endpoint",
+            endpoint_text(job.tuned_endpoint, endpoint_state)
+            if endpoint_state == "gone"
+            else job.tuned_endpoint,
+        ),
         ("Experiment", job.experiment),
         ("Console", names.console_url(job.name)),
     ]
     console.print(_grid(rows))
+    if job.checkpoints:
+        console.print(Text("\nCheckpoints", style="bold"))
+        console.print(_checkpoints_table(job))
     if job.data_stats:
         console.print(Text("\nData stats", style="bold"))
         console.print(_grid(_stats_rows(job.data_stats)))
@@ -155,6 +235,25 @@ def show_job(console: Console, job: Job, cost_rows: list[tuple[str, Any]] | None
             error_rows.append(("Hint", jobs.failure_hint(job)))
         console.print(Text("\nError", style="bold red"))
         console.print(_grid(error_rows))
+
+
+def _checkpoints_table(job: Job) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD)
+    for header in ("Checkpoint", "Epoch", "Step"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("Endpoint", no_wrap=True)
+    for checkpoint in job.checkpoints:
+        default = " (serving)" if checkpoint.endpoint == job.tuned_endpoint else ""
+        table.add_row(
+            checkpoint.checkpoint_id,
+            _number(checkpoint.epoch) if checkpoint.epoch is not None else "",
+            _number(checkpoint.step) if checkpoint.step is not None else "",
+            f"{checkpoint.endpoint}{default}",
+        )
+    return table
 
 
 def _grid(rows: list[tuple[str, Any]]) -> Any:

@@ -1,9 +1,11 @@
 """The WSGI application: the API routes (routes.py, v1 and v1beta1) and the reserved
 `/_emulator/` control path.
 
-API calls are counted, then may get an injected fault, then are authorized, then served (and a
-"lost" fault drops the connection after serving). Injected faults are counted per method and kind.
-The control path is never counted, faulted or authorized (like moto's /moto-api/).
+Every body is read first, bounded (limits.py). API calls are counted, then may get an injected
+fault, then are authorized, then served (and a "lost" fault drops the connection after serving).
+Injected faults are counted per method and kind. The control path is never counted or faulted
+(like moto's /moto-api/); it takes its own bearer token when the emulator has one (access.py),
+and every setting it changes is checked (config.py).
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from vertex_tuning.emulator import handlers, routes, schema
+from vertex_tuning.emulator import access, config, handlers, limits, memory, routes, schema
 from vertex_tuning.emulator.backend import Backend
-from vertex_tuning.emulator.errors import ApiError, error_info, invalid_argument
+from vertex_tuning.emulator.errors import ApiError, failed_precondition, invalid_argument
 from vertex_tuning.emulator.faults import LOST, FaultPlan, Faults
 from vertex_tuning.emulator.handlers import Call, error_response, json_response
 
@@ -69,12 +71,26 @@ class Dropped(ConnectionAbortedError):
 
 
 class EmulatorApp:
-    """The WSGI application: one per emulator, wrapping its backend, faults and counters."""
+    """The WSGI application: one per emulator, wrapping its backend, faults and counters.
 
-    def __init__(self, backend: Backend, faults: Faults, require_token: str | None = None) -> None:
+    `require_token` is what API calls must carry (None: nothing); `control_token` what the
+    control path must carry (None: open, and then no API token can be set through it, since
+    anyone could read it back).
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        faults: Faults,
+        require_token: str | None = None,
+        control_token: str | None = None,
+    ) -> None:
         self.backend = backend
         self.faults = faults
-        self.require_token = require_token
+        self.require_token = config.token(require_token)
+        self.control_token = config.token(control_token, "controlToken")
+        if self.require_token and not self.control_token:
+            raise ValueError("an emulator that requires a token needs a control token too")
         self._counts: Counter[str] = Counter()
         self._injected: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
@@ -83,10 +99,12 @@ class EmulatorApp:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
-        if request.path.startswith(CONTROL_PREFIX):
-            response = self._serve_control(request)
-        else:
-            response = self._serve_api(request, environ)
+        control = request.path.startswith(CONTROL_PREFIX)
+        try:
+            limits.read_body(request, limits.CONTROL_BYTES if control else limits.PAYLOAD_BYTES)
+        except ApiError as error:
+            return error_response(error)(environ, start_response)
+        response = self._serve_control(request) if control else self._serve_api(request, environ)
         return response(environ, start_response)
 
     def counts(self) -> dict[str, int]:
@@ -102,12 +120,13 @@ class EmulatorApp:
         return by_method
 
     def reset(self) -> None:
-        """Clear state, counts and faults (configuration stays)."""
+        """Clear state, counts and faults (configuration stays), and give the memory back."""
         self.backend.reset()
         self.faults.set(FaultPlan())
         with self._lock:
             self._counts.clear()
             self._injected.clear()
+        memory.release()
 
     # -- the API -------------------------------------------------------------------------------
 
@@ -126,7 +145,7 @@ class EmulatorApp:
             if kind is not None and kind != LOST:
                 self._inject_fault(method, kind, environ)
             self._authorize(request, method)
-            call = Call(self.backend, request, {**params, "version": version})
+            call = limits.LimitedCall(self.backend, request, {**params, "version": version})
             response = handlers.HANDLERS[method](call)
         except ApiError as error:
             response = error_response(error)
@@ -151,30 +170,12 @@ class EmulatorApp:
     def _authorize(self, request: Request, method: str) -> None:
         if not self.require_token:
             return
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError(
-                "UNAUTHENTICATED",
-                "Request is missing required authentication credential. Expected OAuth 2 "
-                "access token, login cookie or other valid authentication credential.",
-                details=[error_info("CREDENTIALS_MISSING", "googleapis.com", method=method)],
-                headers={"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'},
-            )
-        if token.strip() != self.require_token:
-            permission = routes.PERMISSIONS[method]
+        token = access.presented(request)
+        if token is None:
+            raise access.missing(method)
+        if not access.matches(token, self.require_token):
             resource = "//aiplatform.googleapis.com/" + Call(self.backend, request, {}).resource
-            raise ApiError(
-                "PERMISSION_DENIED",
-                f"Permission '{permission}' denied on resource '{resource}' (or it may not exist).",
-                details=[
-                    error_info(
-                        "IAM_PERMISSION_DENIED",
-                        "aiplatform.googleapis.com",
-                        permission=permission,
-                        resource=resource,
-                    )
-                ],
-            )
+            raise access.denied(routes.PERMISSIONS[method], resource)
 
     # -- the control path ----------------------------------------------------------------------
 
@@ -185,6 +186,8 @@ class EmulatorApp:
             message = f"No control endpoint {request.method} {request.path}."
             return error_response(ApiError("NOT_FOUND", message))
         try:
+            if route != "health":
+                access.check_control(request, self.control_token)
             body = json.loads(request.get_data(as_text=True) or "{}")
             if not isinstance(body, dict):
                 raise invalid_argument("The control API takes a JSON object.")
@@ -205,7 +208,7 @@ class EmulatorApp:
                 self.reset()
                 return {}
             case "faults.set":
-                self.faults.set(FaultPlan.from_json(body))
+                self.faults.set(config.fault_plan(body, routes.METHODS))
                 return self.faults.plan.to_json()
             case "faults.get":
                 return self.faults.plan.to_json()
@@ -220,25 +223,36 @@ class EmulatorApp:
             case "step":
                 return _job(backend.step(job))
             case "finish":
-                return _job(backend.finish(job, body.get("state"), body.get("error")))
+                return _job(backend.finish(job, *config.finish(body)))
             case "datasets":
-                backend.register_dataset(str(body.get("name", "")), str(body.get("uri", "")))
+                backend.register_dataset(*config.dataset(body))
                 return {}
         raise AssertionError(f"unrouted control endpoint {route}")
 
     def _configure(self, body: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(body) - {"jobSeconds", "requireToken", "operationPolls"}
+        """Check every field given, then change them all (or none)."""
+        unknown = set(body) - set(config.CONFIG_FIELDS)
         if unknown:
-            raise ValueError(f"unknown config fields: {', '.join(sorted(unknown))}")
-        if "jobSeconds" in body:
-            self.backend.job_seconds = float(body["jobSeconds"])
-        if "requireToken" in body:
-            self.require_token = body["requireToken"] or None
-        if "operationPolls" in body:
-            polls = int(body["operationPolls"])
-            if polls < 0:
-                raise ValueError(f"operationPolls must not be negative, got {polls}")
+            raise invalid_argument(
+                f"unknown config fields: {', '.join(sorted(unknown))} (known: "
+                f"{', '.join(config.CONFIG_FIELDS)}).",
+                sorted(unknown)[0],
+            )
+        seconds = config.job_seconds(body["jobSeconds"]) if "jobSeconds" in body else None
+        polls = config.operation_polls(body["operationPolls"]) if "operationPolls" in body else None
+        token = config.token(body["requireToken"]) if "requireToken" in body else None
+        if token is not None and self.control_token is None:
+            raise failed_precondition(
+                "requireToken cannot be set through an open control path, where anyone could "
+                "read it back: start the emulator with a control token (--control-token, or "
+                "--require-token, which the control path then takes too)."
+            )
+        if seconds is not None:
+            self.backend.job_seconds = seconds
+        if polls is not None:
             self.backend.operation_polls = polls
+        if "requireToken" in body:
+            self.require_token = token
         return {
             "jobSeconds": self.backend.job_seconds,
             "requireToken": self.require_token,

@@ -27,6 +27,7 @@ from vertex_tuning.emulator import (
     prediction,
     progression,
     registry,
+    tuned,
 )
 from vertex_tuning.emulator.errors import (
     STATUSES,
@@ -320,6 +321,66 @@ class Backend:
     def get_endpoint(self, project: str, location: str, endpoint_id: str) -> Json:
         with self._lock:
             return copy.deepcopy(self._endpoint(self._parent(project, location), endpoint_id))
+
+    def create_endpoint(self, project: str, location: str, body: Json) -> Json:
+        """CreateEndpoint (LRO): an empty endpoint, the operation's response."""
+        with self._lock:
+            parent = self._parent(project, location)
+            name = f"{parent}/endpoints/{self._new_id(f'{parent}/endpoints/')}"
+            display = str(body.get("displayName") or "")
+            if not display:
+                raise invalid_argument("endpoint.displayName is required.", "endpoint.display_name")
+            endpoint = tuned.endpoint(
+                name, display, labels=body.get("labels") or {}, at=self.clock()
+            )
+            self._store.endpoints[name] = endpoint
+            return self._operation(
+                name,
+                "CreateEndpointOperationMetadata",
+                response_type="Endpoint",
+                response=copy.deepcopy(endpoint),
+            )
+
+    def deploy_model(self, project: str, location: str, endpoint_id: str, body: Json) -> Json:
+        """DeployModel (LRO): a tuned model version (at a checkpoint) onto an endpoint, with
+        all of the traffic (the Model Registry's deploy; tuned Gemini models take no machine
+        resources)."""
+        with self._lock:
+            parent = self._parent(project, location)
+            endpoint = self._endpoint(parent, endpoint_id)
+            deployed = body.get("deployedModel") or {}
+            model_name = str(deployed.get("model") or "")
+            if not model_name:
+                raise invalid_argument("deployedModel.model is required.", "deployed_model.model")
+            found = registry.find(self._store, parent, model_name.rsplit("/", 1)[-1])
+            if found is None or not normalize(model_name).startswith(parent + "/models/"):
+                raise not_found("Model", model_name)
+            _, version = found
+            checkpoint_id = str(deployed.get("checkpointId") or "")
+            if checkpoint_id and version.checkpoint(checkpoint_id) is None:
+                raise invalid_argument(
+                    f'checkpointId "{checkpoint_id}" is not a checkpoint of {model_name}.',
+                    "deployed_model.checkpoint_id",
+                )
+            default = version.default_checkpoint()
+            checkpoint_id = checkpoint_id or (str(default["checkpointId"]) if default else "")
+            display = str(deployed.get("displayName") or version.model.get("displayName", ""))
+            deployed_id = self._new_id("deployed/")
+            registry.deploy(
+                self._store,
+                endpoint["name"],
+                version,
+                checkpoint_id,
+                deployed_id,
+                display,
+                self.clock(),
+            )
+            return self._operation(
+                endpoint["name"],
+                "DeployModelOperationMetadata",
+                response_type="DeployModelResponse",
+                response={"deployedModel": copy.deepcopy(endpoint["deployedModels"][-1])},
+            )
 
     def delete_endpoint(self, project: str, location: str, endpoint_id: str) -> Json:
         """DeleteEndpoint (LRO): refused while models are deployed on it."""

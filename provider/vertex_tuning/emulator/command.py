@@ -9,7 +9,9 @@ connect, and a client setting must never change where the server binds.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,6 +20,37 @@ ENV_PREFIX = "VERTEX_EMULATOR_"
 
 def _names(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _checked(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A callback holding a flag to the rule config.py has for the same setting."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is None or value == "":
+            return value
+        from vertex_tuning.emulator import config
+        from vertex_tuning.emulator.errors import ApiError
+
+        try:
+            if name == "faultMethods":
+                from vertex_tuning.emulator import routes
+
+                config.fault_plan({"methods": _names(value)}, routes.METHODS)
+                return value
+            if name == "retryAfter":
+                return config.fault_plan({"retryAfter": value}, ()).retry_after
+            checks: dict[str, Callable[[Any], Any]] = {
+                "jobSeconds": config.job_seconds,
+                "operationPolls": config.operation_polls,
+                "requireToken": config.token,
+                "controlToken": lambda v: config.token(v, "controlToken"),
+                "idleTimeout": config.idle_seconds,
+            }
+            return checks[name](value)
+        except ApiError as exc:
+            raise click.BadParameter(exc.message) from exc
+
+    return callback
 
 
 @click.command(
@@ -43,6 +76,7 @@ def _names(text: str | None) -> list[str]:
     "--job-seconds",
     default=5.0,
     type=float,
+    callback=_checked("jobSeconds"),
     envvar=f"{ENV_PREFIX}JOB_SECONDS",
     show_envvar=True,
     help="How long a tuning job runs; 0 or less: jobs only move through the control API.",
@@ -50,7 +84,8 @@ def _names(text: str | None) -> list[str]:
 @click.option(
     "--operation-polls",
     default=1,
-    type=click.IntRange(min=0),
+    type=int,
+    callback=_checked("operationPolls"),
     envvar=f"{ENV_PREFIX}OPERATION_POLLS",
     show_envvar=True,
     help="GetOperation calls until a long-running operation is done; 0: done at once.",
@@ -58,9 +93,29 @@ def _names(text: str | None) -> list[str]:
 @click.option(
     "--require-token",
     default=None,
+    callback=_checked("requireToken"),
     envvar=f"{ENV_PREFIX}REQUIRE_TOKEN",
     show_envvar=True,
-    help="Bearer token every API call must carry (401 without one, 403 if wrong).",
+    help="Bearer token every API call must carry (401 without one, 403 if wrong); the control "
+    "path takes it too unless --control-token is given.",
+)
+@click.option(
+    "--control-token",
+    default=None,
+    callback=_checked("controlToken"),
+    envvar=f"{ENV_PREFIX}CONTROL_TOKEN",
+    show_envvar=True,
+    help="Bearer token the /_emulator/ control path requires (default: --require-token's; "
+    "without either the control path is open to anyone who can reach the port).",
+)
+@click.option(
+    "--idle-timeout",
+    default=60.0,
+    type=float,
+    callback=_checked("idleTimeout"),
+    envvar=f"{ENV_PREFIX}IDLE_TIMEOUT",
+    show_envvar=True,
+    help="Seconds a connection may send nothing before it is closed.",
 )
 @click.option(
     "--fault-rate",
@@ -88,6 +143,7 @@ def _names(text: str | None) -> list[str]:
 @click.option(
     "--fault-methods",
     default="",
+    callback=_checked("faultMethods"),
     envvar=f"{ENV_PREFIX}FAULT_METHODS",
     show_envvar=True,
     help="Only fault these RPC methods, e.g. GetTuningJob (all if empty).",
@@ -96,6 +152,7 @@ def _names(text: str | None) -> list[str]:
     "--retry-after",
     default=1,
     type=int,
+    callback=_checked("retryAfter"),
     envvar=f"{ENV_PREFIX}RETRY_AFTER",
     show_envvar=True,
     help="Retry-After seconds on injected 429s.",
@@ -129,6 +186,8 @@ def main(
     job_seconds: float,
     operation_polls: int,
     require_token: str | None,
+    control_token: str | None,
+    idle_timeout: float,
     fault_rate: float,
     fault_kinds: str,
     fault_sequence: str,
@@ -141,32 +200,38 @@ def main(
     """Run a local Vertex AI (v1 and v1beta1 REST) for Gemini tuning: jobs, models,
     checkpoints, endpoints, prediction.
 
-    Prints one line, `Vertex AI emulator listening on URL (storage: URL)`, once ready;
-    stops on SIGTERM or SIGINT. Datasets are read from STORAGE_EMULATOR_HOST, or from a
+    Prints one line, `Vertex AI emulator listening on URL (storage: URL)`, once ready (and a
+    second, on reaching the control path, when it takes a token); stops on SIGTERM or SIGINT. Datasets are read from STORAGE_EMULATOR_HOST, or from a
     gcp-storage-emulator started in-process when that is unset.
     """
-    from vertex_tuning.emulator.faults import FaultPlan
+    from vertex_tuning.emulator import config, routes
+    from vertex_tuning.emulator.errors import ApiError
     from vertex_tuning.emulator.server import run
 
     try:
-        faults = FaultPlan.from_json(
+        faults = config.fault_plan(
             {
                 "rate": fault_rate,
                 "kinds": _names(fault_kinds),
                 "sequence": _names(fault_sequence),
                 "methods": _names(fault_methods),
                 "retryAfter": retry_after,
-            }
+            },
+            routes.METHODS,
         )
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from exc
+    except ApiError as exc:
+        raise click.BadParameter(exc.message) from exc
     run(
         sys.stdout,
+        control_from="--control-token" if control_token else "--require-token",
         host=host,
         port=port,
         job_seconds=job_seconds,
         operation_polls=operation_polls,
         require_token=require_token or None,
+        # The control path is open only when nothing is secret (see --control-token).
+        control_token=control_token or require_token or "",
+        idle_timeout=idle_timeout,
         faults=faults,
         state_file=state_file,
         seed=seed,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
@@ -19,12 +20,21 @@ class ControlError(Exception):
         self.body = body
 
 
-class EmulatorControl:
-    """Drive a running emulator: counts, reset, faults, config and job progression."""
+#: Where the client finds the control token when it is given none (the command's env var too).
+TOKEN_ENV = "VERTEX_EMULATOR_CONTROL_TOKEN"
 
-    def __init__(self, url: str, timeout: float = 10.0) -> None:
+
+class EmulatorControl:
+    """Drive a running emulator: counts, reset, faults, config and job progression.
+
+    `token` is the control path's bearer token: None takes VERTEX_EMULATOR_CONTROL_TOKEN (if
+    set), "" sends none. The client `serve()` hands out carries its emulator's token.
+    """
+
+    def __init__(self, url: str, timeout: float = 10.0, token: str | None = None) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
+        self.token = (os.environ.get(TOKEN_ENV) if token is None else token) or None
 
     def health(self) -> bool:
         """True once the emulator answers."""
@@ -124,11 +134,11 @@ class EmulatorControl:
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(
-            f"{self.url}/_emulator/{path}",
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"},
+            f"{self.url}/_emulator/{path}", data=data, method=method, headers=headers
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:

@@ -10,7 +10,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from vertex_tuning.emulator import operations, prediction, schema, tokens
+from vertex_tuning.emulator import evaluate_instances, operations, prediction, schema, tokens
 from vertex_tuning.emulator.backend import Backend
 from vertex_tuning.emulator.errors import ApiError, invalid_argument
 
@@ -159,6 +159,18 @@ def get_endpoint(call: Call) -> Response:
     )
 
 
+def create_endpoint(call: Call) -> Response:
+    body = call.body("Endpoint", "endpoint")
+    return call.operation(call.backend.create_endpoint(*call.scope, body))
+
+
+def deploy_model(call: Call) -> Response:
+    request = call.body("DeployModelRequest")
+    return call.operation(
+        call.backend.deploy_model(*call.scope, call.params["endpointsId"], request)
+    )
+
+
 def delete_endpoint(call: Call) -> Response:
     return call.operation(call.backend.delete_endpoint(*call.scope, call.params["endpointsId"]))
 
@@ -204,9 +216,12 @@ HANDLERS: dict[str, Handler] = {
     "DeleteModelVersion": delete_model_version,
     "ListModelVersionCheckpoints": list_model_version_checkpoints,
     "GetEndpoint": get_endpoint,
+    "CreateEndpoint": create_endpoint,
+    "DeployModel": deploy_model,
     "DeleteEndpoint": delete_endpoint,
     "UndeployModel": undeploy_model,
     "GetOperation": get_operation,
     "GenerateContent": generate_content,
+    "EvaluateInstances": evaluate_instances.handle,
     "CountTokens": count_tokens,
 }

@@ -123,7 +123,7 @@ def publish(
             store.endpoints[endpoint_name] = tuned.endpoint(
                 endpoint_name, name, labels=labels, at=at
             )
-        _deploy(
+        deploy(
             store,
             endpoint_name,
             version,
@@ -138,7 +138,7 @@ def publish(
     return version, version.checkpoints
 
 
-def _deploy(
+def deploy(
     store: Store,
     endpoint_name: str,
     version: VersionRecord,
@@ -147,6 +147,7 @@ def _deploy(
     display: str,
     at: datetime,
 ) -> None:
+    """Deploy a model version's checkpoint on an endpoint, with all of its traffic."""
     endpoint = store.endpoints[endpoint_name]
     model_name = str(version.model["name"])
     endpoint["deployedModels"].append(

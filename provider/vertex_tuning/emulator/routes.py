@@ -25,6 +25,8 @@ METHODS: dict[str, tuple[str, ...]] = {
     "DeleteModelVersion": ("projects.locations.models.deleteVersion",),
     "ListModelVersionCheckpoints": ("projects.locations.models.listCheckpoints",),
     "GetEndpoint": ("projects.locations.endpoints.get",),
+    "CreateEndpoint": ("projects.locations.endpoints.create",),
+    "DeployModel": ("projects.locations.endpoints.deployModel",),
     "DeleteEndpoint": ("projects.locations.endpoints.delete",),
     "UndeployModel": ("projects.locations.endpoints.undeployModel",),
     "GetOperation": (
@@ -39,6 +41,7 @@ METHODS: dict[str, tuple[str, ...]] = {
         "endpoints.generateContent",
         "publishers.models.generateContent",
     ),
+    "EvaluateInstances": ("projects.locations.evaluateInstances",),
     "CountTokens": (
         "projects.locations.publishers.models.countTokens",
         "projects.locations.endpoints.countTokens",
@@ -60,10 +63,13 @@ PERMISSIONS = {
     "DeleteModelVersion": "aiplatform.models.delete",
     "ListModelVersionCheckpoints": "aiplatform.models.get",
     "GetEndpoint": "aiplatform.endpoints.get",
+    "CreateEndpoint": "aiplatform.endpoints.create",
+    "DeployModel": "aiplatform.endpoints.deploy",
     "DeleteEndpoint": "aiplatform.endpoints.delete",
     "UndeployModel": "aiplatform.endpoints.undeploy",
     "GetOperation": "aiplatform.operations.get",
     "GenerateContent": "aiplatform.endpoints.predict",
+    "EvaluateInstances": "aiplatform.locations.evaluateInstances",
     "CountTokens": "aiplatform.endpoints.predict",
 }
 

@@ -104,8 +104,8 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
     """check, diff and update derived from `inputs` and `outputs`; subclasses add the rest.
 
     Subclasses set `inputs_model`, `outputs` and `kind` (the resource's name in messages) and may
-    override `prepare` (derive inputs from others before validation) and `rules` (checks that
-    need more than one field or the outside world), then implement create, read and delete.
+    override `prepare` (derive inputs from others before validation, and check what needs more
+    than one field or the outside world), then implement create, read and delete.
     """
 
     #: "module:Class" of the Inputs model, imported on first use: pydantic loads only when a
@@ -119,8 +119,6 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
     #: Skip re-checking when the raw inputs, defaults and release match the state's stamp. Off
     #: for resources whose check reads something outside the inputs (a local file).
     stamped: ClassVar[bool] = True
-    #: Outputs an in-place update may change; every other output is stable across one.
-    changed_in_place: ClassVar[frozenset[str]] = frozenset()
     #: Hints for inputs that are missing: where a value can come from.
     missing_hints: ClassVar[Mapping[str, str]] = {}
 
@@ -162,9 +160,8 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
         checked, failures = self.check_inputs(olds, raw, defaults, unknown)
         if failures:
             return CheckResult(news, [CheckFailure(f.property, f.reason) for f in failures])
-        if not unknown:
-            for note in self.notes(self.parsed(checked)):
-                say(f"warning: {note}")
+        for note in self.notes(checked):
+            say(f"warning: {note}")
         if stamp is not None:
             checked[STAMP_KEY] = stamp
         return CheckResult({**checked, **{k: raw[k] for k in unknown}}, [])
@@ -192,8 +189,9 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
         for key, value in defaults.items():
             if values.get(key) in (None, "") and key not in unknown and value not in (None, ""):
                 values[key] = value
-        failures: list[Failure] = []
-        values = self.prepare(olds, values, unknown, failures)
+        draft = Draft(olds, values, unknown, [])
+        self.prepare(draft)
+        failures = draft.failures
         from pydantic import ValidationError
 
         model: InputsT | None = None
@@ -203,7 +201,6 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
             failures += [self._failure(err) for err in exc.errors()]
         else:
             model = valid
-            failures += self.rules(valid, unknown)
         failures = [f for f in failures if f.property not in unknown]
         if failures or model is None:
             # Not judged yet (it rests on unknown inputs), or wrong: kept as given.
@@ -211,22 +208,13 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
         checked = model.model_dump(mode="json", exclude_none=True)
         return {k: v for k, v in checked.items() if k not in unknown}, []
 
-    def prepare(
-        self,
-        olds: Mapping[str, Any],
-        values: dict[str, Any],
-        unknown: frozenset[str],
-        failures: list[Failure],
-    ) -> dict[str, Any]:
-        """Derive inputs from others before validation (a default name, a content hash)."""
-        return values
+    def prepare(self, draft: Draft) -> None:
+        """Derive inputs from others before validation (a default name, a content hash), and
+        add failures that need more than one field's rule (the data in a file)."""
 
-    def rules(self, inputs: InputsT, unknown: frozenset[str]) -> list[Failure]:
-        """Checks beyond one field's rule: data in a file, limits that depend on the model."""
-        return []
-
-    def notes(self, inputs: InputsT) -> list[str]:
-        """Warnings about valid inputs (a model the catalog does not know yet), said at check."""
+    def notes(self, checked: Mapping[str, Any]) -> list[str]:
+        """Warnings about valid inputs (a model the catalog does not know yet), said at check;
+        `checked` holds the known ones, normalised."""
         return []
 
     def parsed(self, props: Mapping[str, Any]) -> InputsT:
@@ -250,11 +238,27 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
             # preview does not show downstream values as unknown.
             stables=[]
             if replaces
-            else [k for k in self.outputs.names() if k not in self.changed_in_place],
+            else [
+                k for k in self.outputs.names() if k not in self.changes_in_place(_id, olds, news)
+            ],
             delete_before_replace=self.delete_before_replace,
         )
 
     # --- update ---
+    def preview_update(
+        self, id_: str, olds: dict[str, Any], news: dict[str, Any]
+    ) -> dict[str, Any]:
+        """What `pulumi preview` shows after an in-place update: every output it keeps stays
+        known (downstream inputs do not turn unknown), those it may change are left unknown."""
+        changing = self.changes_in_place(id_, olds, news)
+        return {k: v for k, v in {**olds, **news}.items() if k not in changing}
+
+    def changes_in_place(
+        self, _id: str, olds: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> frozenset[str]:
+        """The outputs this update may change (none, for a behaviour-only update)."""
+        return frozenset()
+
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Only behaviour (or the provider's code) changed: no API call, every output kept."""
         return UpdateResult(without_none({**olds, **news}))
@@ -264,6 +268,17 @@ class TypedProvider(ResourceProvider, Generic[InputsT]):
         from vertex_tuning.resources.inputs import failure_from_pydantic
 
         return failure_from_pydantic(err, self.inputs(), self.kind, self.missing_hints)
+
+
+@dataclass
+class Draft:
+    """One check's inputs while they are derived: `values` and `failures` are the prepare
+    hook's to change."""
+
+    olds: Mapping[str, Any]
+    values: dict[str, Any]
+    unknown: frozenset[str]
+    failures: list[Failure]
 
 
 @dataclass(frozen=True)

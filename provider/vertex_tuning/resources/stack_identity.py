@@ -25,7 +25,9 @@ from pulumi.dynamic import CreateResult, ReadResult, Resource
 from vertex_tuning import pulumi_compat
 from vertex_tuning.resources.base import Outputs, TypedProvider, resource_props
 
-NAME = "vertex-tuning-stack-identity"
+#: Short on purpose: the engine's display sizes its Type and Name columns to the longest, and
+#: what is left of a 100-column terminal is the Info column a job's progress shows in.
+NAME = "identity"
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class StackIdentityProvider(TypedProvider[Any]):
         return None
 
 
-class StackIdentity(Resource, module="vertex-tuning", name="StackIdentity"):
+class StackIdentity(Resource, module="vertex-tuning", name="StackId"):
     """The stack's token (see the module docstring); one per stack."""
 
     token: pulumi.Output[str]

@@ -22,7 +22,9 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Updat
 
 from vertex_tuning import catalog, dataset
 from vertex_tuning import settings as settings_mod
+from vertex_tuning.errors import ExpectedFailure
 from vertex_tuning.resources.base import (
+    Draft,
     Failure,
     Outputs,
     TypedProvider,
@@ -67,7 +69,7 @@ class TrainingDatasetOutputs(Outputs):
     drift: str = ""
 
 
-class SourceChanged(Exception):
+class SourceChanged(ExpectedFailure):
     """The local file changed between check and create; uploading it would break the name."""
 
 
@@ -82,26 +84,21 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
     def defaults(self) -> dict[str, Any]:
         return {"project": settings_mod.defaults(self.config_get)["project"]}
 
-    def prepare(
-        self,
-        olds: Mapping[str, Any],
-        values: dict[str, Any],
-        unknown: frozenset[str],
-        failures: list[Failure],
-    ) -> dict[str, Any]:
+    def prepare(self, draft: Draft) -> None:
+        values = draft.values
         # Until the file is read (or when it cannot be), a stand-in hash lets the rest be checked.
         values["content_hash"] = _NO_HASH_YET
         source = values.get("source")
-        if "source" in unknown or not isinstance(source, str):
-            return values
+        if "source" in draft.unknown or not isinstance(source, str):
+            return
         rules = _Rules.of(values)
         try:
             report, values["content_hash"] = _scan(source, rules, max_issues=CHECK_ISSUES_KEPT)
         except OSError as exc:
-            failures.append(Failure("source", f"reading {source}: {exc.strerror or exc}"))
+            draft.failures.append(Failure("source", f"reading {source}: {exc.strerror or exc}"))
         else:
-            failures += _data_failures(source, report, values.get("validation_fraction"), rules)
-        return values
+            fraction = values.get("validation_fraction")
+            draft.failures += _data_failures(source, report, fraction, rules)
 
     def _estimate(
         self, source: str, values: Mapping[str, Any], failures: list[Failure]
@@ -212,6 +209,12 @@ class TrainingDatasetProvider(TypedProvider["TrainingDatasetInputs"]):
             return planned
         say(f"training dataset: {olds['drift']}; `pulumi up` will upload it again")
         return DiffResult(changes=True, replaces=[], stables=[])
+
+    def changes_in_place(
+        self, _id: str, olds: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> frozenset[str]:
+        """Uploading again keeps every name: only the checksums (and the drift) change."""
+        return frozenset({"checksums", "drift"}) if olds.get("drift") else frozenset()
 
     # --- update ---
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

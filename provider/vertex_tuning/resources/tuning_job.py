@@ -27,11 +27,11 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from vertex_tuning import interrupts, names, ownership, pulumi_compat, states
+from vertex_tuning import interrupts, names, ownership, progress, pulumi_compat, states, waves
 from vertex_tuning import settings as settings_mod
 from vertex_tuning.resources import stack_identity
 from vertex_tuning.resources.base import (
-    Failure,
+    Draft,
     Outputs,
     TypedProvider,
     differs,
@@ -96,10 +96,21 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
     inputs_model = "vertex_tuning.resources.tuning_job_inputs:TuningJobInputs"
     outputs = TuningJobOutputs
     kind = "TuningJob"
-    # A new default checkpoint moves the endpoint; nothing else changes in place.
-    changed_in_place = frozenset(
-        {"tuned_model_endpoint", "tuned_model_endpoint_uri", "serving_checkpoint_id"}
-    )
+
+    def changes_in_place(
+        self, _id: str, olds: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> frozenset[str]:
+        """A resumed wait may change every output; a new default checkpoint or a redeploy
+        moves the endpoint; a behaviour-only update changes nothing."""
+        if olds.get(UNFINISHED_KEY):
+            return frozenset(self.outputs.names())
+        moved = differs(olds.get("default_checkpoint_id"), news.get("default_checkpoint_id"))
+        if moved or olds.get("repair") == REDEPLOY:
+            return frozenset(
+                {"tuned_model_endpoint", "tuned_model_endpoint_uri", "serving_checkpoint_id"}
+            )
+        return frozenset()
+
     missing_hints: ClassVar[Mapping[str, str]] = {
         "project": "set the `project` input, stack config `gcp:project`, or GOOGLE_CLOUD_PROJECT",
         "location": "set the `location` input, stack config `gcp:region`, or GOOGLE_CLOUD_LOCATION",
@@ -108,16 +119,15 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
     def defaults(self) -> dict[str, Any]:
         return settings_mod.defaults(self.config_get)
 
-    def prepare(
-        self,
-        olds: Mapping[str, Any],
-        values: dict[str, Any],
-        unknown: frozenset[str],
-        failures: list[Failure],
-    ) -> dict[str, Any]:
-        if not values.get("tuned_model_display_name") and "tuned_model_display_name" not in unknown:
-            values["tuned_model_display_name"] = self._default_name(olds, values)
-        return values
+    def prepare(self, draft: Draft) -> None:
+        values = draft.values
+        named = (
+            values.get("tuned_model_display_name") or "tuned_model_display_name" in draft.unknown
+        )
+        base = values.get("base_model")
+        continuous = isinstance(base, str) and names.parse(base, names.MODELS) is not None
+        if not named and not continuous:
+            values["tuned_model_display_name"] = self._default_name(draft.olds, values)
 
     def _default_name(self, olds: Mapping[str, Any], values: Mapping[str, Any]) -> str:
         """The resource name and a digest of its URN and spec: each spec names its own job.
@@ -139,8 +149,12 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
             return str(old_name)
         return auto_name(key, spec)
 
-    def notes(self, inputs: TuningJobInputs) -> list[str]:
-        return [inputs.model.warning] if inputs.model.warning else []
+    def notes(self, checked: Mapping[str, Any]) -> list[str]:
+        from vertex_tuning import catalog
+
+        base = checked.get("base_model")
+        warning = catalog.base_model(base).warning if isinstance(base, str) else ""
+        return [warning] if warning else []
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """As every resource checks, then the cost estimate and the budget (tuning_job_cost)."""
@@ -174,7 +188,11 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
             budget()
             props.update(estimated)
 
-        with _recorded_if_stopped(vertex, props):
+        continues = inputs.model.tuned  # waits for the model it continues, by design
+        with (
+            waves.create_slot(waits_by_design=continues, say=say),
+            _recorded_if_stopped(vertex, props),
+        ):
             job = jobs.tune(vertex, inputs, emit=say, check_data=before_submit)
         return CreateResult(job.name, _serving(vertex, inputs, props, job))
 
@@ -192,6 +210,12 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
             return ReadResult("", {})  # confirmed gone: an empty id drops it from state
         job = wire.job_from_api(body)
         found = wire.inputs_from_job(job, ownership.RESERVED_LABELS)
+        if (
+            props
+            and not props.get("tuned_model_display_name")
+            and job.base_model.startswith("projects/")
+        ):
+            del found["tuned_model_display_name"]  # inherited by the model's next version
         kept = {
             k: v
             for k, v in props.items()
@@ -199,9 +223,14 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         }
         inputs = {"project": names.project_of(id_), "location": location, **kept, **found}
         inputs, _ = self.check_inputs({}, inputs, {})
-        outputs = _outputs(vertex, {**props, **inputs}, job, props.get("serving_checkpoint_id", ""))
+        serving = _live_checkpoint(vertex, job) or props.get("serving_checkpoint_id", "")
+        outputs = _outputs(vertex, {**props, **inputs}, job, serving)
         if job.state == states.SUCCEEDED:
             outputs.update(_what_consumers_see(vertex, job, outputs))
+        elif props.get(UNFINISHED_KEY):
+            # Still a wait to resume: a refresh clears the engine's own mark of an unfinished
+            # create, so this one (and diff) carry it to the next `pulumi up`.
+            outputs[UNFINISHED_KEY] = True
         return ReadResult(id_, outputs, inputs=without_none(inputs))
 
     # --- diff ---
@@ -210,6 +239,8 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         gone: the repair, said with what it costs in time (a new spec replaces it anyway)."""
         planned = super().diff(id_, olds, news)
         repair = olds.get("repair")
+        if olds.get(UNFINISHED_KEY) and not planned.replaces:
+            return DiffResult(changes=True, replaces=[], stables=[])  # the wait to resume
         if planned.replaces or repair not in (RETUNE, REDEPLOY):
             return planned
         name = olds.get("tuned_model_display_name") or id_
@@ -241,7 +272,7 @@ class TuningJobProvider(TypedProvider["TuningJobInputs"]):
         vertex = _vertex(settings_mod.resolve(self.config_get), inputs.location)
         props = {k: v for k, v in {**olds, **news}.items() if k != UNFINISHED_KEY}
         if unfinished:
-            say(f"tuning job {inputs.tuned_model_display_name}: resuming the wait on {id_}")
+            say(progress.prefixed(f"tuning job {inputs.label}", f"resuming the wait on {id_}"))
             with _recorded_if_stopped(vertex, props):
                 job = jobs.await_success(vertex, inputs, id_, emit=say)
         else:
@@ -314,12 +345,12 @@ def _data_check(
         ]
         # A Vertex AI dataset is the service's to read: only Cloud Storage objects are checked.
         uris = [(uri, purpose) for uri, purpose in found if uri and uri.startswith("gs://")]
-        label = f"tuning job {inputs.tuned_model_display_name}"  # as its progress lines say
+        label = f"tuning job {inputs.label}"  # as its progress lines say
         storage = gcs.client(settings, inputs.project)
         gcs.verify_datasets(
             storage,
             uris,
-            emit=lambda line: say(f"{label}: {line}"),
+            emit=lambda line: say(progress.prefixed(label, line)),
             method=inputs.method,
             limits=catalog.limits(inputs.base_model),
         )
@@ -358,12 +389,27 @@ def _serving(
     return _outputs(vertex, props, job, serving)
 
 
+def _live_checkpoint(vertex: Vertex, job: Any) -> str:
+    """The checkpoint the tuned model serves now: refresh reports it, whoever moved it (a
+    ModelEvaluation choosing the best one); `default_checkpoint_id` applies only when it
+    changes, so the two never fight. "" when the model is gone (refresh then says so)."""
+    from vertex_tuning import wire
+    from vertex_tuning.errors import NotFound
+
+    if job.state != states.SUCCEEDED or not job.tuned_model or not job.checkpoints:
+        return ""
+    try:
+        return wire.default_checkpoint(vertex.get_model(job.tuned_model))
+    except NotFound:
+        return ""
+
+
 def _what_consumers_see(vertex: Vertex, job: Any, outputs: Mapping[str, Any]) -> dict[str, Any]:
     """Refresh's check of what the job made: a gone endpoint or model shows in the outputs (and
     so as a diff on the next preview), with a line that says what is gone."""
     from vertex_tuning import jobs, wire
 
-    found = jobs.serving(vertex, job)
+    found = jobs.serving(vertex, job, str(outputs.get("serving_checkpoint_id") or ""))
     drift = found.gone(job)
     endpoint = found.endpoint
     seen = {
@@ -434,13 +480,15 @@ def _vertex(settings: settings_mod.Settings, location: str) -> Vertex:
 
 
 class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
-    """A Gemini supervised tuning job on Vertex AI; `pulumi up` waits until the model is tuned.
+    """A Gemini tuning job on Vertex AI; `pulumi up` waits until the model is tuned.
 
-    Spec inputs (base_model, datasets, hyperparameters, labels, project, location, ...) replace
-    the job when they change; behaviour inputs (timeout, poll_interval, max_poll_interval,
-    on_delete, validate_data) update in place. Unless `validate_data` is False, the gs://
-    datasets must exist and pass the validator before anything is submitted. Outputs include
-    the tuned model's endpoint and its URL.
+    Spec inputs (base_model, method, datasets, hyperparameters, checkpoints, evaluation,
+    labels, project, location, ...) replace the job when they change; `default_checkpoint_id`
+    moves the tuned model to another checkpoint in place (a Model update, no retraining);
+    behaviour inputs (timeout, poll_interval, max_poll_interval, on_delete, validate_data)
+    update in place with no API call. Unless `validate_data` is False, the gs:// datasets must
+    exist and pass the validator before anything is submitted. Outputs include the tuned
+    model's endpoint and its URL, and each checkpoint with its own.
 
     Cost: preview prints the estimate on the job's row and stores it (`estimate`,
     `estimated_billable_tokens`, `estimated_cost_usd`) from `training_token_count` (pass a
@@ -462,6 +510,13 @@ class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
     project: pulumi.Output[str]
     location: pulumi.Output[str]
     tuned_model_display_name: pulumi.Output[str]
+    method: pulumi.Output[str]
+    detailed_state: pulumi.Output[str]
+    checkpoints: pulumi.Output[list[dict[str, Any]]]
+    serving_checkpoint_id: pulumi.Output[str]
+    evaluation: pulumi.Output[dict[str, Any]]
+    owner: pulumi.Output[str]
+    drift: pulumi.Output[str]
     estimate: pulumi.Output[dict[str, Any]]
     estimated_billable_tokens: pulumi.Output[int]
     estimated_cost_usd: pulumi.Output[float]
@@ -476,11 +531,17 @@ class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
         base_model: pulumi.Input[str],
         training_dataset_uri: pulumi.Input[str],
         validation_dataset_uri: pulumi.Input[str] | None = None,
+        method: pulumi.Input[str] | None = None,
         tuned_model_display_name: pulumi.Input[str] | None = None,
         description: pulumi.Input[str] | None = None,
         epoch_count: pulumi.Input[int] | None = None,
         learning_rate_multiplier: pulumi.Input[float] | None = None,
         adapter_size: pulumi.Input[str | int] | None = None,
+        beta: pulumi.Input[float] | None = None,
+        export_last_checkpoint_only: pulumi.Input[bool] | None = None,
+        base_checkpoint_id: pulumi.Input[str] | None = None,
+        evaluation_config: pulumi.Input[dict[str, Any]] | None = None,
+        default_checkpoint_id: pulumi.Input[str] | None = None,
         labels: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None,
         project: pulumi.Input[str] | None = None,
         location: pulumi.Input[str] | None = None,
@@ -500,11 +561,17 @@ class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
             "base_model": base_model,
             "training_dataset_uri": training_dataset_uri,
             "validation_dataset_uri": validation_dataset_uri,
+            "method": method,
             "tuned_model_display_name": tuned_model_display_name,
             "description": description,
             "epoch_count": epoch_count,
             "learning_rate_multiplier": learning_rate_multiplier,
             "adapter_size": adapter_size,
+            "beta": beta,
+            "export_last_checkpoint_only": export_last_checkpoint_only,
+            "base_checkpoint_id": base_checkpoint_id,
+            "evaluation_config": evaluation_config,
+            "default_checkpoint_id": default_checkpoint_id,
             "labels": labels,
             "project": project,
             "location": location,

@@ -75,7 +75,11 @@ class TuningJobInputs(Inputs):
         TrainingData, REPLACES, StandIn("gs://unknown-bucket/unknown.jsonl")
     ]
     validation_dataset_uri: Annotated[TrainingData | None, REPLACES] = None
-    tuned_model_display_name: Annotated[rules.DisplayName, REPLACES, StandIn("unknown")]
+    #: Default: the resource name and a digest of its spec; for continuous tuning, unset, so the
+    #: service makes the next version of the tuned model under its display name.
+    tuned_model_display_name: Annotated[rules.DisplayName | None, REPLACES, StandIn("unknown")] = (
+        None
+    )
     description: Annotated[rules.Text | None, Field(max_length=2048), REPLACES] = None
     epoch_count: Annotated[rules.Count | None, Field(ge=1, le=100), REPLACES] = None
     learning_rate_multiplier: Annotated[rules.Number | None, Field(ge=0.1, le=2.0), REPLACES] = None
@@ -148,6 +152,11 @@ class TuningJobInputs(Inputs):
     @property
     def model(self) -> catalog.BaseModel:
         return catalog.base_model(self.base_model)
+
+    @property
+    def label(self) -> str:
+        """How progress lines name the job: its display name, else the resource's name."""
+        return self.tuned_model_display_name or self.resource_key.rsplit("::", 1)[-1]
 
     @model_validator(mode="after")
     def _fits_the_model(self) -> TuningJobInputs:
