@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint engine clean
+.PHONY: demo test lint engine policy-pack dist clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,16 +17,26 @@ $(BIN)/.installed: pyproject.toml
 engine:
 	@scripts/install-pulumi.sh >/dev/null
 
+# The policy pack's own virtualenv (policies/.venv); `pulumi preview --policy-pack policies`.
+policy-pack:
+	@scripts/install-policy-pack.sh >/dev/null
+
+# A versioned wheel and sdist (the version lives in provider/vertex_tuning/_version.py).
+DIST ?= dist
+dist: $(BIN)/.installed
+	rm -rf $(DIST)
+	$(BIN)/python -m build --outdir $(DIST) .
+
 lint: $(BIN)/.installed
-	$(BIN)/ruff check provider tests stacks bench scripts
-	$(BIN)/ruff format --check provider tests stacks bench scripts
+	$(BIN)/ruff check provider tests stacks bench scripts policies templates
+	$(BIN)/ruff format --check provider tests stacks bench scripts policies templates
 	$(BIN)/mypy
 
-test: $(BIN)/.installed engine lint
+test: $(BIN)/.installed engine policy-pack lint
 	PATH="$$(scripts/install-pulumi.sh):$$PATH" $(BIN)/pytest
 
 demo: $(BIN)/.installed engine
 	PATH="$$(scripts/install-pulumi.sh):$(CURDIR)/$(BIN):$$PATH" scripts/demo.sh
 
 clean:
-	rm -rf $(VENV) .demo
+	rm -rf $(VENV) .demo policies/.venv $(DIST)
