@@ -94,19 +94,6 @@ def spec(env: str = "dev", **changes: Any) -> dict[str, Any]:
     return base
 
 
-@pytest.fixture(scope="session")
-def policy_pack() -> str:
-    """policies/, its virtualenv installed (or found) by the project's own script."""
-    done = subprocess.run(
-        [str(REPO / "scripts" / "install-policy-pack.sh")],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    return done.stdout.strip().splitlines()[-1]
-
-
 class Stack:
     """A project directory with one stack, previewed with the policy pack through the CLI."""
 
