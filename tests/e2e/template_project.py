@@ -56,13 +56,20 @@ class TemplateProject:
 
     @classmethod
     def new(
-        cls, root: Path, env: dict[str, str], *, name: str = "acme-model", venv: Path | None = None
+        cls,
+        root: Path,
+        env: dict[str, str],
+        *,
+        name: str = "acme-model",
+        venv: Path | None = None,
+        init: bool = True,
     ) -> TemplateProject:
         """`pulumi new TEMPLATE --yes --dir ROOT --name NAME --stack dev`.
 
         With `venv` (a virtualenv with vertex-tuning installed) the project's venv/ is linked to
-        it and `--generate-only` skips the install, so a test need not build one; without it
-        `pulumi new` installs requirements.txt (the pinned wheel, from PIP_FIND_LINKS) itself.
+        it and `--generate-only` skips the install, so a test need not build one (`init`: then
+        init the dev stack); without it `pulumi new` installs requirements.txt (the pinned
+        wheel, from PIP_FIND_LINKS) and makes the stack itself.
         """
         argv = ["pulumi", "new", str(TEMPLATE), "--yes", "--dir", str(root), "--name", name]
         argv += ["--stack", "dev", "--non-interactive"]
@@ -73,7 +80,8 @@ class TemplateProject:
         project = cls(root, env)
         if venv is not None:
             (root / "venv").symlink_to(venv, target_is_directory=True)
-            project.pulumi("stack", "init", "dev")
+            if init:
+                project.pulumi("stack", "init", "dev")
         return project
 
     def pulumi(self, *args: str, expect: int | None = 0, timeout: float = 300) -> Done:
