@@ -28,8 +28,8 @@ dist: $(BIN)/.installed
 	$(BIN)/python -m build --outdir $(DIST) .
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check provider tests stacks bench scripts policies templates
-	$(BIN)/ruff format --check provider tests stacks bench scripts policies templates
+	$(BIN)/ruff check provider tests stacks bench scripts policies templates ci
+	$(BIN)/ruff format --check provider tests stacks bench scripts policies templates ci
 	$(BIN)/mypy
 
 test: $(BIN)/.installed engine policy-pack lint
