@@ -13,7 +13,7 @@ v3.128, starts the pack without it; stack tags and pack config reach every host.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import (
@@ -41,7 +41,7 @@ def plain(value: Any) -> Any:
             except UnknownValueError:
                 out[key] = g.UNKNOWN
         return out
-    if isinstance(value, list | tuple) or type(value).__name__ == "_ListProxy":
+    if isinstance(value, Sequence) and not isinstance(value, str):
         items = []
         for i in range(len(value)):
             try:
