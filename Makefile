@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint engine policy-pack dist clean
+.PHONY: demo test test-long lint engine policy-pack dist clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,12 @@ lint: $(BIN)/.installed
 	$(BIN)/mypy
 
 test: $(BIN)/.installed engine policy-pack lint
-	PATH="$$(scripts/install-pulumi.sh):$$PATH" $(BIN)/pytest
+	PATH="$$(scripts/install-pulumi.sh):$$PATH" $(BIN)/pytest -m "not long"
+
+# The slow end-to-end runs (the wheel installed by `pulumi new`, the CI scripts on a gs://
+# backend, two stacks on the team backend): about 5 minutes on 2 CPUs. CI runs it after test.
+test-long: $(BIN)/.installed engine policy-pack
+	PATH="$$(scripts/install-pulumi.sh):$$PATH" $(BIN)/pytest -m long
 
 demo: $(BIN)/.installed engine
 	PATH="$$(scripts/install-pulumi.sh):$(CURDIR)/$(BIN):$$PATH" scripts/demo.sh

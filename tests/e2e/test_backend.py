@@ -62,6 +62,7 @@ def consumer_project(root: Path, env: dict[str, str]) -> TemplateProject:
     return TemplateProject(root, env)
 
 
+@pytest.mark.long  # `make test-long`: about 40 s
 def test_two_stacks_share_state_and_an_endpoint_in_a_gcs_bucket(
     team_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -138,6 +138,7 @@ def script(root: Path, env: dict[str, str], *argv: str) -> subprocess.CompletedP
     )
 
 
+@pytest.mark.long  # `make test-long`: about a minute
 def test_the_ci_scripts_preview_comment_and_deploy(
     pulumi_env: dict[str, str],
     emulator_session: RunningEmulator,

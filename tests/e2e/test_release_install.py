@@ -23,7 +23,7 @@ from vertex_tuning import __version__
 if TYPE_CHECKING:
     from vertex_tuning.emulator import RunningEmulator
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.long]  # `make test-long`: ~2.5 min, mostly pip
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -59,6 +59,7 @@ def test_pulumi_new_makes_a_project_named_and_pinned_as_asked(project: TemplateP
     assert "    - name: pulumi-python\n      path: bin\n" in pulumi_yaml
     assert "\ntemplate:" not in pulumi_yaml  # the template section is gone
     assert (project.root / "requirements.txt").read_text() == f"vertex-tuning=={__version__}\n"
+    assert (project.root / "README.md").read_text().startswith("# acme-model\n")
     assert (project.root / "bin" / "pulumi-resource-pulumi-python").stat().st_mode & 0o111
     assert {p.name for p in project.root.glob("Pulumi.*.yaml")} == {
         "Pulumi.dev.yaml",
