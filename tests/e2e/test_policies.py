@@ -10,8 +10,10 @@ emulator is needed here.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -216,13 +218,44 @@ VIOLATIONS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def violating_previews(
+    pulumi_bin: str, policy_pack: str, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Result]:
+    """Each rule's violating stack, previewed four at a time (each is its own project and
+    backend; the engine, program and pack are separate processes): rule -> its preview."""
+    base = tmp_path_factory.mktemp("violations")
+
+    def preview(rule: str, env: str, change: dict[str, Any]) -> Result:
+        state = base / rule / "state"
+        state.mkdir(parents=True)
+        shell = {
+            **os.environ,
+            "PULUMI_BACKEND_URL": f"file://{state}",
+            "PULUMI_CONFIG_PASSPHRASE": "e2e-passphrase",
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DIY_BACKEND_NO_LEGACY_WARNING": "true",
+        }
+        return Stack(base / rule / "project", shell, env, policy_pack).preview(spec(env, **change))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {
+            rule: pool.submit(preview, rule, env, change) for rule, env, change, _ in VIOLATIONS
+        }
+        return {rule: future.result() for rule, future in futures.items()}
+
+
 @pytest.mark.parametrize(
     ("rule", "env", "change", "words"), VIOLATIONS, ids=[v[0] for v in VIOLATIONS]
 )
 def test_each_rule_fails_a_violating_stack_naming_resource_rule_and_fix(
-    new_stack: Any, rule: str, env: str, change: dict[str, Any], words: list[str]
+    violating_previews: dict[str, Result],
+    rule: str,
+    env: str,
+    change: dict[str, Any],
+    words: list[str],
 ) -> None:
-    result = new_stack(env).preview(spec(env, **change))
+    result = violating_previews[rule]
     assert result.returncode != 0, result.output
     assert result.violations() == [rule], result.output
     for word in words:
