@@ -22,7 +22,7 @@ from vertex_tuning import __version__
 
 REPO = Path(__file__).resolve().parents[1]
 #: What only the emulator needs: a production install must not pull these in.
-EMULATOR_ONLY = ("werkzeug", "gcp-storage-emulator")
+EMULATOR_ONLY = ("werkzeug", "gcp-storage-emulator", "google-api-python-client")
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_changelog_and_template_name_the_packages_version() -> None:
 
 def test_emulator_without_the_extra_says_what_to_install() -> None:
     """As in an install without the extra: the two modules cannot be imported."""
-    for module in ("werkzeug", "gcp_storage_emulator"):
+    for module in ("werkzeug", "gcp_storage_emulator", "googleapiclient"):
         done = subprocess.run(
             [
                 sys.executable,

@@ -69,7 +69,7 @@ def test_the_wheel_installs_into_a_new_project_and_deploys_the_template(
     assert f"Location: {venv}" in shown
 
     # A production install: no emulator dependencies, and the command says what to install.
-    for module in ("werkzeug", "gcp_storage_emulator"):
+    for module in ("werkzeug", "gcp_storage_emulator", "googleapiclient"):
         assert run([python, "-c", f"import {module}"]).returncode != 0
     missing = run([str(venv / "bin" / "vertex-tuning"), "emulator", "--port", "0"])
     assert missing.returncode == 2

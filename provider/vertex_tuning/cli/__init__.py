@@ -121,7 +121,7 @@ def emulator(ctx: click.Context) -> None:
     # The emulator's own dependencies are the `emulator` extra, not part of a production install.
     try:
         import gcp_storage_emulator  # noqa: F401
-        import googleapiclient  # noqa: F401
+        import googleapiclient  # type: ignore[import-untyped]  # noqa: F401
         import werkzeug  # noqa: F401
     except ImportError as exc:
         raise Failure(
