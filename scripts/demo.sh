@@ -4,7 +4,8 @@
 # Run through `make demo`, which installs the virtualenv and the engine first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-demo=$PWD/.demo
+repo=$PWD
+demo=$repo/.demo
 mkdir -p "$demo/state"
 port=${VERTEX_EMULATOR_PORT:-8710}
 export PULUMI_BACKEND_URL="file://$demo/state"
@@ -41,7 +42,22 @@ export VERTEX_API_ENDPOINT="http://127.0.0.1:$port"
 echo "==> the customer-support training data (the stack uploads it to gs://vertex-tuning-demo)"
 vertex-tuning validate stacks/data/support-train.jsonl
 
-echo "==> pulumi up (stack dev)"
+# The engine writes the passphrase's encryptionsalt into the stack config on the first `stack
+# select`, so the demo runs a copy of the project in .demo/project: the same program (main: the
+# repository's stacks/), the committed stack configs copied over on every run (keeping the salt
+# they got), and nothing written into tracked files.
+project=$demo/project
+mkdir -p "$project/stacks"
+ln -sfn "$repo/.venv" "$project/.venv"
+sed "s|^main: .*|main: $repo/stacks/|" Pulumi.yaml >"$project/Pulumi.yaml"
+for config in stacks/Pulumi.*.yaml; do
+    salt=$(grep '^encryptionsalt:' "$project/$config" 2>/dev/null || true)
+    cp "$config" "$project/$config"
+    if [ -n "$salt" ]; then echo "$salt" >>"$project/$config"; fi
+done
+cd "$project"
+
+echo "==> pulumi up (stack dev, project copy in .demo/project)"
 pulumi stack select dev --create --non-interactive
 pulumi up --yes --non-interactive --stack dev
 
@@ -61,15 +77,16 @@ vertex-tuning generate "$(pulumi stack output tuned_model_endpoint --stack dev)"
 cat <<MSG
 
 Done. The state lives in $demo/state. To look around, start the emulator again and point at it:
+    cd $project
     export PATH=$(dirname "$(command -v pulumi)"):\$PATH
     export PULUMI_BACKEND_URL=file://$demo/state PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE
     export VERTEX_API_ENDPOINT=http://127.0.0.1:$port GOOGLE_CLOUD_PROJECT=demo-project GOOGLE_CLOUD_LOCATION=us-central1
     export STORAGE_EMULATOR_HOST=$STORAGE_EMULATOR_HOST
-    .venv/bin/gcp-storage-emulator --data-dir $demo/storage start --port $storage_port --quiet &
-    .venv/bin/vertex-tuning emulator --port $port --state-file $demo/vertex-state.json &
+    $repo/.venv/bin/gcp-storage-emulator --data-dir $demo/storage start --port $storage_port --quiet &
+    $repo/.venv/bin/vertex-tuning emulator --port $port --state-file $demo/vertex-state.json &
     pulumi stack output --stack dev          # every output
     pulumi refresh --stack dev               # read the live job back
     pulumi preview --diff --expect-no-changes --stack dev   # CI: exit 7 if code and stack differ
-    .venv/bin/vertex-tuning jobs list --label environment=dev   # the registry, by the stack's labels
+    $repo/.venv/bin/vertex-tuning jobs list --label environment=dev   # the registry, by the stack's labels
     pulumi destroy --stack dev               # undeploy, delete the endpoint and the model
 MSG

@@ -54,7 +54,11 @@ def client(settings: Settings, project: str | None) -> Any:
         from google.oauth2.credentials import Credentials
 
         credentials = Credentials(token=settings.access_token)  # type: ignore[no-untyped-call]
-    return storage.Client(project=project, credentials=credentials)
+    # The engine's gs:// state backend (gocloud) reads STORAGE_EMULATOR_HOST as host:port, this
+    # client as a URL, and the provider inherits the engine's environment: take both forms.
+    emulator = os.environ.get(EMULATOR_ENV, "")
+    options = {"api_endpoint": f"http://{emulator}"} if emulator and "://" not in emulator else None
+    return storage.Client(project=project, credentials=credentials, client_options=options)
 
 
 def split_uri(uri: str) -> tuple[str, str]:

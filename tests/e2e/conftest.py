@@ -83,3 +83,16 @@ def host_workspace() -> HostWorkspace:
         return auto.LocalWorkspaceOptions(work_dir=str(work_dir), env_vars=env)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def policy_pack() -> str:
+    """policies/, with its own virtualenv installed (or found) by the project's own script."""
+    out = subprocess.run(
+        [str(REPO / "scripts" / "install-policy-pack.sh")],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return out.stdout.strip().splitlines()[-1]

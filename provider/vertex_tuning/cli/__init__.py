@@ -119,6 +119,17 @@ def main(
 @click.pass_context
 def emulator(ctx: click.Context) -> None:
     """Run the local Vertex AI emulator (`emulator --help` for its flags)."""
+    # The emulator's own dependencies are the `emulator` extra, not part of a production install.
+    try:
+        import gcp_storage_emulator  # noqa: F401
+        import googleapiclient  # type: ignore[import-untyped]  # noqa: F401
+        import werkzeug  # noqa: F401
+    except ImportError as exc:
+        raise Failure(
+            f"the emulator needs the `emulator` extra ({exc.name} is not installed): "
+            "pip install 'vertex-tuning[emulator]'",
+            USAGE,
+        ) from None
     from vertex_tuning.emulator.command import main as emulator_main
 
     emulator_main.main(args=ctx.args, prog_name="vertex-tuning emulator")
