@@ -27,8 +27,8 @@ import psutil
 from vertex_tuning.emulator import EmulatorControl
 
 VENV = Path(sys.executable).parent.parent
-_ADOPTED = re.compile(r": adopting (projects/[^/\s]+/locations/[^/\s]+/tuningJobs/\d+)")
-_RESUMED = re.compile(r": resuming the wait on (projects/[^/\s]+/locations/[^/\s]+/tuningJobs/\d+)")
+_ADOPTED = re.compile(r"\badopting (projects/[^/\s]+/locations/[^/\s]+/tuningJobs/\d+)")
+_RESUMED = re.compile(r"\bresuming the wait on (projects/[^/\s]+/locations/[^/\s]+/tuningJobs/\d+)")
 T = TypeVar("T")
 
 PROGRAM = '''\

@@ -213,7 +213,7 @@ def test_killed_up_and_rerun_makes_exactly_one_job(stacks: Stacks) -> None:
     assert up.outputs["job_name"].value == stacks.jobs()[0]["name"]
 
 
-def test_destroy_cancels_a_running_job_and_cleans_up(stacks: Stacks) -> None:
+def test_destroy_deletes_the_endpoint_and_the_model(stacks: Stacks) -> None:
     stack = stacks.stack(on_delete="delete_model")
     endpoint = stack.up().outputs["endpoint"].value
     model = stacks.jobs()[0]["tunedModel"]["model"]
@@ -224,17 +224,46 @@ def test_destroy_cancels_a_running_job_and_cleans_up(stacks: Stacks) -> None:
     stack.destroy()  # idempotent: nothing left to delete
 
 
-def test_destroy_of_an_adopted_running_job_cancels_it(stacks: Stacks) -> None:
-    stacks.emulator.control.configure(job_seconds=0)
+def test_destroy_of_a_recorded_running_job_cancels_it(stacks: Stacks) -> None:
+    """A timed-out up records its job still running (a partial create); destroy cancels it."""
+    stacks.emulator.control.configure(job_seconds=0)  # jobs move only when told
     stack = stacks.stack(timeout=1)
     with pytest.raises(auto.CommandError):
-        stack.up()  # times out; the job keeps running, untracked
+        stack.up()
     (job,) = stacks.jobs()
-    stacks.emulator.control.advance(job["name"])  # RUNNING now
-    stacks.emulator.control.finish(job["name"])
-    stack.up()  # adopts it
+    stacks.emulator.control.advance(job["name"])  # RUNNING now, and it would stay so
+    (resource,) = _tuning_jobs(stack)
+    assert resource["id"] == job["name"] and resource.get("initErrors"), resource
     stack.destroy()
-    assert [j["state"] for j in stacks.jobs()] == ["JOB_STATE_SUCCEEDED"]
+    assert [j["state"] for j in stacks.jobs()] == ["JOB_STATE_CANCELLED"]
+    assert _tuning_jobs(stack) == []
+
+
+def test_destroy_of_an_adopted_job_leaves_no_endpoint(stacks: Stacks) -> None:
+    """A job made outside this stack's records (a killed up) is adopted, then destroyed whole."""
+    stacks.emulator.control.configure(job_seconds=0)
+    stack = stacks.stack(timeout=600)
+    worker = threading.Thread(target=_up_quietly, args=(stack,), daemon=True)
+    worker.start()
+    _until(lambda: len(stacks.jobs()) == 1)
+    _kill_engine()  # the create never returned: nothing of the job is in state
+    worker.join(timeout=30)
+    stack.cancel()
+    stack.refresh(clear_pending_creates=True)
+    assert _tuning_jobs(stack) == []
+    (job,) = stacks.jobs()
+    stacks.emulator.control.finish(job["name"])
+    up = stack.up()
+    assert up.outputs["job_name"].value == job["name"]  # adopted, not submitted again
+    endpoint = up.outputs["endpoint"].value
+    stack.destroy()
+    assert not exists(make_clients(stacks.emulator.url).endpoints.get_endpoint, endpoint)
+    assert [j["name"] for j in stacks.jobs()] == [job["name"]]
+
+
+def _tuning_jobs(stack: auto.Stack) -> list[dict[str, Any]]:
+    resources = stack.export_stack().deployment.get("resources", [])
+    return [r for r in resources if r["type"].endswith("TuningJob")]
 
 
 def test_the_state_file_never_holds_the_token(
