@@ -129,3 +129,23 @@ def test_in_a_ci_log_the_link_shows_once_and_no_line_twice(
     assert not repeated, repeated
     per_job = Counter(re.search(r"model-\d+", line)[0] for line in progress)  # type: ignore[index]
     assert max(per_job.values()) <= 4, per_job  # a few lines each: 16 jobs stay readable
+
+
+def test_a_replace_preview_diff_shows_the_change_not_the_statistics(
+    project: Project, emulator: RunningEmulator, training_uri: str
+) -> None:
+    """Issue 18, item 4: changing `epoch_count` alone is a short `preview --diff`; the job's
+    full statistics stay out of outputs (`vertex-tuning jobs get` shows them)."""
+    running = project.start("up", "--yes", "--skip-preview")
+    until(emulator.control.jobs, what="the job to be submitted")
+    _finish_all(emulator.control)
+    running.wait().check()
+    changed = job_args(training_uri, tuned_model_display_name="acme-flash", epoch_count=5)
+    project.program({"support": changed})
+    preview = project.preview("--diff").check()
+    assert "+ epoch_count" in preview.output and "(replace)" in preview.output, preview.output
+    assert "bucket" not in preview.output.lower(), preview.output  # no histogram buckets
+    lines = preview.output.splitlines()
+    start = next(i for i, line in enumerate(lines) if "tuning_data_stats" in line)
+    end = next(i for i in range(start, len(lines)) if lines[i].strip() == "}")
+    assert end - start <= 6, "\n".join(lines[start : end + 1])  # five counts, not histograms
