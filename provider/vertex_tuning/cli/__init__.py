@@ -95,7 +95,7 @@ def main(
     access_token: str | None,
     debug: bool,
 ) -> None:
-    """Gemini supervised tuning on Vertex AI: jobs, data validation, the local emulator.
+    """Gemini tuning on Vertex AI: jobs, training data, cost, evaluation, the local emulator.
 
     Jobs are created by the Pulumi TuningJob resource; this command lists, inspects, waits
     for and cancels them, and asks tuned models. JOB may be a full resource name
