@@ -22,7 +22,7 @@ from vertex_tuning import SmokeCase, pulumi_compat
 
 NAMESPACE = "vertex-tuning"
 # Keys of the namespace that the providers read themselves (vertex_tuning/settings.py).
-PROVIDER_KEYS = frozenset({"apiEndpoint", "accessToken", "prices"})
+PROVIDER_KEYS = frozenset({"apiEndpoint", "apiVersion", "accessToken", "prices"})
 # GCP label values: the environment, version and team become labels of the job and the model.
 LABEL_VALUE = r"^[a-z][a-z0-9_-]{0,62}$"
 # Relative data paths in the stack config are relative to this directory.
