@@ -32,13 +32,18 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check provider tests stacks bench scripts policies templates ci
 	$(BIN)/mypy
 
+# Workers: the suite mostly waits on the engine and the emulators, so more workers than CPUs.
+TEST_WORKERS ?= 4
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+
 test: $(BIN)/.installed engine policy-pack lint
-	PATH="$$(scripts/install-pulumi.sh):$$PATH" $(BIN)/pytest -m "not long"
+	PATH="$$(scripts/install-pulumi.sh):$$PATH" $(PYTEST) -m "not long"
 
 # The slow end-to-end runs (the wheel installed by `pulumi new`, the CI scripts on a gs://
 # backend, two stacks on the team backend): about 5 minutes on 2 CPUs. CI runs it after test.
 test-long: $(BIN)/.installed engine policy-pack
-	PATH="$$(scripts/install-pulumi.sh):$$PATH" $(BIN)/pytest -m long
+	@scripts/install-actionlint.sh >/dev/null
+	PATH="$$(scripts/install-pulumi.sh):$$PATH" $(PYTEST) -m long
 
 demo: $(BIN)/.installed engine
 	PATH="$$(scripts/install-pulumi.sh):$(CURDIR)/$(BIN):$$PATH" scripts/demo.sh

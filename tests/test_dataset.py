@@ -233,12 +233,12 @@ def test_fewer_than_the_recommended_examples_is_a_warning_not_an_error() -> None
 def test_more_than_the_service_maximum_is_an_error() -> None:
     # Streamed from a generator: one repeated line, never a list of the examples. The limit is
     # the caller's (a model's Limits); the documented default is 10M, too many for a unit test.
-    limits = Limits(training_examples=1_000_000)
-    report = validate_lines(itertools.repeat(example("Same?"), 1_000_001), limits=limits)
+    limits = Limits(training_examples=20_000)
+    report = validate_lines(itertools.repeat(example("Same?"), 20_001), limits=limits)
 
     assert not report.ok
     assert str(report.errors[0]) == (
-        "dataset: 1,000,001 examples, over the maximum of 1,000,000 for a training dataset"
+        "dataset: 20,001 examples, over the maximum of 20,000 for a training dataset"
     )
     assert MAX_TRAINING_EXAMPLES == 10_000_000  # "10M text-only examples" (2026-09-25 docs)
 
@@ -257,13 +257,16 @@ def test_multimodal_and_validation_datasets_have_their_own_maximum() -> None:
             ]
         }
     )
-    multimodal = validate_lines(itertools.repeat(media, MAX_MULTIMODAL_TRAINING_EXAMPLES + 1))
+    # A model's own limit (the documented 300,000 is asserted below): the rule, not the size.
+    limits = Limits(multimodal_training_examples=3_000)
+    multimodal = validate_lines(itertools.repeat(media, 3_001), limits=limits)
     at_limit = validate_lines(distinct(MAX_VALIDATION_EXAMPLES), purpose="validation")
     over_limit = validate_lines(distinct(MAX_VALIDATION_EXAMPLES + 1), purpose="validation")
 
-    assert "over the maximum of 300,000 for a multimodal training dataset" in str(
+    assert "over the maximum of 3,000 for a multimodal training dataset" in str(
         multimodal.errors[0]
     )
+    assert MAX_MULTIMODAL_TRAINING_EXAMPLES == 300_000
     assert at_limit.ok
     assert at_limit.warnings == ()  # the 100-example advice is for training data
     assert [str(e) for e in over_limit.errors] == [

@@ -106,7 +106,10 @@ def test_the_readme_recipes_slow_a_job_then_fail_it(
 ) -> None:
     """README "Make the emulator fail or slow a job": the control path, with curl."""
     e = quick_emulator.url
-    sh(f"curl -sSf -X POST {e}/_emulator/config -d '{{\"jobSeconds\": 3600}}'")
+    # `vertex-tuning emulator` leaves its control path open, as the README's commands expect;
+    # the test's in-process emulator guards it with a token, which curl here carries.
+    curl = f"curl -sSf -H 'Authorization: Bearer {quick_emulator.control.token}'"
+    sh(f"{curl} -X POST {e}/_emulator/config -d '{{\"jobSeconds\": 3600}}'")
     up = subprocess.Popen(
         ["pulumi", "up", "--yes", "--stack", "dev", "--non-interactive"],
         cwd=project.root,
@@ -117,14 +120,14 @@ def test_the_readme_recipes_slow_a_job_then_fail_it(
     )
     try:
         deadline = time.monotonic() + 120
-        while not json.loads(sh(f"curl -sSf {e}/_emulator/jobs"))["tuningJobs"]:
+        while not json.loads(sh(f"{curl} {e}/_emulator/jobs"))["tuningJobs"]:
             assert time.monotonic() < deadline and up.poll() is None, "no job was submitted"
             time.sleep(0.2)
-        (job,) = json.loads(sh(f"curl -sSf {e}/_emulator/jobs"))["tuningJobs"]
+        (job,) = json.loads(sh(f"{curl} {e}/_emulator/jobs"))["tuningJobs"]
         assert job["state"] in ("JOB_STATE_PENDING", "JOB_STATE_RUNNING")  # an hour to go
         job_id = job["name"].rsplit("/", 1)[-1]
         body = {"state": "JOB_STATE_FAILED", "error": {"code": 8, "message": "Quota exceeded"}}
-        sh(f"curl -sSf -X POST {e}/_emulator/jobs/{job_id}:finish -d '{json.dumps(body)}'")
+        sh(f"{curl} -X POST {e}/_emulator/jobs/{job_id}:finish -d '{json.dumps(body)}'")
         output, _ = up.communicate(timeout=120)
     finally:
         if up.poll() is None:

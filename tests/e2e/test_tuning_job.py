@@ -234,7 +234,12 @@ def test_destroy_of_a_recorded_running_job_cancels_it(stacks: Stacks) -> None:
     stacks.emulator.control.advance(job["name"])  # RUNNING now, and it would stay so
     (resource,) = _tuning_jobs(stack)
     assert resource["id"] == job["name"] and resource.get("initErrors"), resource
-    stack.destroy()
+    destroying = threading.Thread(target=stack.destroy, daemon=True)
+    destroying.start()
+    _until(lambda: stacks.jobs()[0]["state"] == "JOB_STATE_CANCELLING")  # destroy asked
+    stacks.emulator.control.advance(job["name"])  # the service honours the cancel
+    destroying.join(timeout=120)
+    assert not destroying.is_alive(), "destroy kept waiting after the job was cancelled"
     assert [j["state"] for j in stacks.jobs()] == ["JOB_STATE_CANCELLED"]
     assert _tuning_jobs(stack) == []
 
