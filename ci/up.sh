@@ -6,6 +6,9 @@ set -euo pipefail
 stack=${1:?usage: ci/up.sh STACK}
 ci=$(cd "$(dirname "$0")" && pwd)
 pack=${POLICY_PACK:-$ci/../policies}
+# Every tuning job at once: the engine's default --parallel is 4 per CPU (8 on a 2-CPU runner),
+# and past it jobs tune in waves. vertex-tuning's host serves twice this many requests at once.
+export PULUMI_PARALLEL=${PULUMI_PARALLEL:-64}
 flags=(--policy-pack "$pack")
 if [ -f "$pack/config/$stack.json" ]; then flags+=(--policy-pack-config "$pack/config/$stack.json"); fi
 

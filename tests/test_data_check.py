@@ -10,6 +10,7 @@ import pytest
 from conftest import LOCATION, PROJECT, SUPPORT_EXAMPLES, Datasets
 from test_dataset import DATA
 from vertex_tuning import gcs
+from vertex_tuning.errors import DatasetInvalid
 from vertex_tuning.resources.tuning_job import TuningJobProvider
 
 if TYPE_CHECKING:
@@ -139,3 +140,25 @@ def test_an_empty_validation_uri_means_none() -> None:
     # TrainingDataset.validation_uri is "" without a split; None would be unknown at preview.
     inputs = tuning_job(training_dataset_uri="gs://bkt/t.jsonl", validation_dataset_uri="")
     assert "validation_dataset_uri" not in inputs
+
+
+def test_a_sweep_over_one_dataset_reads_it_once_and_a_rewrite_again(
+    datasets: Datasets, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The jobs of a sweep check the same object: the host validates its content once."""
+    uri = datasets.upload("sweep.jsonl", SUPPORT_EXAMPLES)
+    read: list[str] = []
+    open_lines = gcs.open_lines
+    monkeypatch.setattr(gcs, "open_lines", lambda s, u: (read.append(u), open_lines(s, u))[1])
+    said: list[str] = []
+    for _ in range(3):
+        gcs.verify_datasets(datasets.client, [(uri, "training")], emit=said.append)
+    assert read == [uri]
+    assert len(said) == 3 and len(set(said)) == 1  # each job still says what was checked
+    assert said[0].startswith(f"checked training data {uri}: {len(SUPPORT_EXAMPLES)} examples, OK")
+
+    datasets.upload("sweep.jsonl", (DATA / "bad_role.jsonl").read_text())
+    for _ in range(2):
+        with pytest.raises(DatasetInvalid, match="INVALID"):
+            gcs.verify_datasets(datasets.client, [(uri, "training")], emit=said.append)
+    assert read == [uri, uri]

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import io
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -56,6 +57,7 @@ class Engine(engine_pb2_grpc.EngineServicer):
 
     def __init__(self) -> None:
         self.logs: list[tuple[str, str, int]] = []
+        self._logged = threading.Condition()
 
     @property
     def logged(self) -> list[tuple[str, str]]:
@@ -63,8 +65,17 @@ class Engine(engine_pb2_grpc.EngineServicer):
         return [(urn, m) for urn, m, severity in self.logs if severity == engine_pb2.INFO]
 
     def Log(self, request: Any, _context: Any) -> Any:
-        self.logs.append((request.urn, request.message, request.severity))
+        with self._logged:
+            self.logs.append((request.urn, request.message, request.severity))
+            self._logged.notify_all()
         return empty_pb2.Empty()
+
+    def wait_for(self, message: str, count: int) -> bool:
+        """Readiness: until `count` resources have logged `message` (False after 60 s)."""
+        with self._logged:
+            return self._logged.wait_for(
+                lambda: len({urn for urn, m in self.logged if m == message}) >= count, 60
+            )
 
 
 @contextlib.contextmanager
@@ -544,3 +555,50 @@ def test_a_stopped_delete_says_the_resource_stays_in_state(fake_engine: Any) -> 
         f"deleting alpha ({JOB}): stopped waiting (the update was cancelled); it stays in state, "
         "and the next `pulumi destroy` (or `up` without it) deletes it"
     )
+
+
+class SaysWaiting(Waiter):
+    """A Waiter whose wait another process can see start: it says so first."""
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        print("waiting")
+        return super().create(props)
+
+
+#: The engine parallelism the CI scripts set by default (ci/up.sh, ci/preview.sh).
+CI_PARALLEL = int(
+    re.search(
+        r"PULUMI_PARALLEL=\$\{PULUMI_PARALLEL:-(\d+)\}",
+        (Path(__file__).parents[1] / "ci" / "up.sh").read_text(),
+    )[1]  # type: ignore[index]
+)
+
+
+def test_cancel_is_answered_while_as_many_creates_wait_as_ci_runs_at_once(
+    engine: tuple[Engine, str], tmp_path: Path
+) -> None:
+    """A request waits for a free thread: were every thread held by a waiting create, the
+    engine's Cancel of a Ctrl-C would wait for a job to end, hours later."""
+    service, address = engine
+    provider = serialize_provider(SaysWaiting())
+
+    def create(i: int) -> grpc.RpcError:
+        request = proto.CreateRequest(
+            urn=f"urn:pulumi:s::p::{TUNING_JOB}::job-{i}",
+            type=TUNING_JOB,
+            properties=_struct({"__provider": provider}),
+        )
+        with pytest.raises(grpc.RpcError) as info:
+            stub.Create(request, timeout=120)
+        return info.value
+
+    with (
+        running_host(tmp_path, address) as (stub, _),
+        futures.ThreadPoolExecutor(CI_PARALLEL) as pool,
+    ):
+        creating = [pool.submit(create, i) for i in range(CI_PARALLEL)]
+        assert service.wait_for("waiting", CI_PARALLEL)  # every create holds a thread
+        stub.Cancel(empty_pb2.Empty(), timeout=30)
+        ended = [c.result() for c in creating]
+
+    assert all(_init_failed(e).id == JOB for e in ended)  # each recorded as a partial create

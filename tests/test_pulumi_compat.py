@@ -258,3 +258,50 @@ def test_the_partial_create_detail_packs_into_googles_status_beside_pulumis_prot
     unpacked = pulumi_compat.proto.ErrorResourceInitFailed()
     assert status_pb2.Status.FromString(status.SerializeToString()).details[0].Unpack(unpacked)
     assert unpacked.id == "j"
+
+
+class _Nothing(ResourceProvider):
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult("x", {})
+
+
+def test_the_sdks_provider_serialization_wraps_the_pickler_once_more_on_every_call() -> None:
+    """Why unnested_pickler exists: when this fails, the SDK restores pickle itself, and the
+    guard (and DynamicResource) can go."""
+    import pickle
+
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    with pulumi_compat.unnested_pickler():
+        serialize_provider(_Nothing())
+        once = vars(pickle._Pickler)["_batch_setitems"]
+        serialize_provider(_Nothing())
+        assert vars(pickle._Pickler)["_batch_setitems"] is not once
+
+
+def test_a_process_declares_more_dynamic_resources_than_the_recursion_limit(
+    registered: Run,
+) -> None:
+    """An Automation API service runs program after program in one process: under the SDK
+    alone, about the 985th dynamic resource fails with RecursionError."""
+    import pickle
+    import sys
+
+    from vertex_tuning.resources.base import DynamicResource
+    from vertex_tuning.resources.stack_identity import StackIdentity
+
+    class Nothing(DynamicResource):
+        def __init__(self, name: str) -> None:
+            super().__init__(_Nothing(), name, {})
+
+    before = dict(vars(pickle._Pickler))
+    count = sys.getrecursionlimit() + 100
+
+    @pulumi.runtime.test  # type: ignore[misc]
+    def program() -> Any:
+        resources = [Nothing(f"nothing-{i}") for i in range(count)]
+        StackIdentity()  # and ours, all through the same base
+        return pulumi.Output.all(*(r.urn for r in resources[-3:]))
+
+    program()
+    assert dict(vars(pickle._Pickler)) == before

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, TypeVar
 
@@ -173,15 +174,7 @@ def verify_datasets(
     for uri, purpose in uris:
         what = f"{purpose} data"
         try:
-            with open_lines(storage, uri) as lines:
-                report = dataset.validate_lines(
-                    lines,
-                    source=uri,
-                    purpose=purpose,
-                    max_issues=REPORT_ISSUES,
-                    method=method,
-                    limits=limits,
-                )
+            report = _validated(storage, uri, purpose, method, limits)
         except ApiError as exc:
             missing = isinstance(exc, NotFound)
             cause = "the object (or its bucket) does not exist" if missing else exc.message
@@ -204,6 +197,62 @@ def verify_datasets(
         count = report.warning_count
         warnings = f", {count:,} warning{'s' if count != 1 else ''}" if count else ""
         emit(f"checked {what} {uri}: {report.stats.examples:,} examples, OK{warnings}")
+
+
+#: Reports of the objects this process validated, by object, content MD5 and the rules applied:
+#: a sweep of jobs over one dataset reads and validates it once, not once per job (the host's
+#: creates share one interpreter lock, so 64 jobs would validate it 64 times in a row). A
+#: rewritten object has another MD5 and is validated again.
+_reports: dict[tuple[str, str, str, str, str], dataset.DatasetReport] = {}
+_report_locks: dict[tuple[str, str, str, str, str], threading.Lock] = {}
+_report_locks_lock = threading.Lock()
+
+
+def _validated(
+    storage: Any,
+    uri: str,
+    purpose: dataset.Purpose,
+    method: dataset.Method,
+    limits: dataset.Limits,
+) -> dataset.DatasetReport:
+    """The validator's report on the object: its own, or this process's for the same content."""
+
+    def validate() -> dataset.DatasetReport:
+        with open_lines(storage, uri) as lines:
+            return dataset.validate_lines(
+                lines,
+                source=uri,
+                purpose=purpose,
+                max_issues=REPORT_ISSUES,
+                method=method,
+                limits=limits,
+            )
+
+    md5 = _md5(storage, uri)
+    if not md5:  # absent (open_lines says so in its words), or a store that gives no MD5
+        return validate()
+    key = (uri, md5, purpose, method, repr(limits))
+    with _report_locks_lock:
+        lock = _report_locks.setdefault(key, threading.Lock())
+    with lock:  # the jobs of a sweep arrive together: one validates, the others wait for it
+        report = _reports.get(key)
+        if report is None:
+            report = validate()
+            if _md5(storage, uri) == md5:  # not rewritten while it was read
+                _reports[key] = report
+    return report
+
+
+def _md5(storage: Any, uri: str) -> str:
+    """The object's MD5 (base64); "" when it is absent."""
+    bucket, name = split_uri(uri)
+    try:
+        found = _call(
+            "reading object", uri, lambda: storage.bucket(bucket).get_blob(name, retry=None)
+        )
+    except NotFound:  # the bucket
+        return ""
+    return str(found.md5_hash or "") if found is not None else ""
 
 
 def _call(action: str, uri: str, call: Callable[[], T]) -> T:

@@ -53,9 +53,11 @@ PROVIDER_KEY = "__provider"
 THREADS_ENV = "VERTEX_TUNING_HOST_THREADS"
 #: Set (to anything but "" or "0") to see tracebacks of expected failures too.
 DEBUG_ENV = "VERTEX_TUNING_DEBUG"
-# Each blocking create holds a thread for hours; idle threads cost little, so size for many jobs
-# plus the checks, diffs and reads that must not queue behind them.
-DEFAULT_THREADS = 64
+# Each blocking create holds a thread for hours, and a request that finds every thread busy
+# waits for one: a check, a read, or the engine's Cancel of a Ctrl-C, which would then wait for a
+# job to end. Threads start only when a request finds none idle, so the pool is twice the
+# engine parallelism CI runs with (PULUMI_PARALLEL=64 in ci/): 64 creates leave 64 threads.
+DEFAULT_THREADS = 128
 
 _Reply = TypeVar("_Reply")
 

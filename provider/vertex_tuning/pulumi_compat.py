@@ -12,7 +12,9 @@ an upgrade that moves one fails that test and not a user's deployment. pyproject
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+import contextlib
+import pickle
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from pulumi.dynamic import Config, ResourceProvider
@@ -45,8 +47,31 @@ def serialize_provider(provider: ResourceProvider) -> str:
     """The `__provider` property the SDK stores in state for `provider`."""
     from pulumi.dynamic.dynamic import serialize_provider as serialize
 
-    serialized: str = serialize(provider)
+    with unnested_pickler():
+        serialized: str = serialize(provider)
     return serialized
+
+
+@contextlib.contextmanager
+def unnested_pickler() -> Iterator[None]:
+    """Leave pickle's pure-Python Pickler as it was, whatever the SDK serializes in between.
+
+    The SDK's serialize_provider (run by every `pulumi.dynamic.Resource` declared) patches
+    `pickle._Pickler` to sort dicts and restores only `pickle.Pickler`: each call wraps
+    `_batch_setitems` once more, so a process that declares about 985 dynamic resources (a
+    large program, an Automation API service running many stacks) fails every later one with
+    RecursionError, and each call before that sorts every dict once per resource declared so far.
+    """
+    saved = {name: vars(pickle._Pickler)[name] for name in _PATCHED_BY_THE_SDK}
+    try:
+        yield
+    finally:
+        for name, method in saved.items():
+            setattr(pickle._Pickler, name, method)
+
+
+#: What serialize_provider replaces on pickle._Pickler (sdk/python/lib/pulumi/dynamic/dynamic.py).
+_PATCHED_BY_THE_SDK = ("_batch_setitems", "save_dict")
 
 
 def dynamic_type_token(resource_class: type[Any]) -> str:

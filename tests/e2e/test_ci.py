@@ -71,6 +71,25 @@ def test_every_command_the_workflow_runs_is_a_ci_script() -> None:
                 assert os.access(REPO / script, os.X_OK), script
 
 
+def test_the_scripts_run_every_tuning_job_at_once_unless_told_otherwise(tmp_path: Path) -> None:
+    """The engine's default --parallel is 4 per CPU; past it, jobs tune in waves."""
+    for name in ("up.sh", "preview.sh"):
+        prologue = [
+            line
+            for line in (REPO / "ci" / name).read_text().splitlines()
+            if line.startswith("export PULUMI_PARALLEL=")
+        ]
+        probe = tmp_path / "probe.sh"
+        probe.write_text("\n".join([*prologue, 'echo "$PULUMI_PARALLEL"']))
+        said = [
+            subprocess.run(
+                ["bash", str(probe)], env=env, capture_output=True, text=True, check=True
+            ).stdout.strip()
+            for env in (without(dict(os.environ), "PULUMI_PARALLEL"), {"PULUMI_PARALLEL": "3"})
+        ]
+        assert said == ["64", "3"], name
+
+
 def test_keyless_auth_and_an_approval_for_prod() -> None:
     flow = workflow()
     assert flow["permissions"] == {"contents": "read"}

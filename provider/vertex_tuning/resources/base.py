@@ -27,11 +27,13 @@ from dataclasses import asdict, dataclass, fields
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
     ConfigureRequest,
     DiffResult,
+    Resource,
     ResourceProvider,
     UpdateResult,
 )
@@ -371,3 +373,18 @@ def resource_props(inputs: Mapping[str, Any], outputs: type[Outputs]) -> dict[st
     """The property bag a `pulumi.dynamic.Resource` is constructed with: every input as given
     and every output as None (so the SDK declares it an output)."""
     return {**inputs, **dict.fromkeys(outputs.names())}
+
+
+class DynamicResource(Resource):
+    """`pulumi.dynamic.Resource`, minus the SDK's leak: declaring one leaves pickle as it was
+    (see pulumi_compat.unnested_pickler), so a process may declare any number."""
+
+    def __init__(
+        self,
+        provider: ResourceProvider,
+        name: str,
+        props: Mapping[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        with pulumi_compat.unnested_pickler():
+            super().__init__(provider, name, dict(props), opts)

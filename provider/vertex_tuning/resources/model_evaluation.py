@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult
 
 from vertex_tuning import names
 from vertex_tuning import settings as settings_mod
 from vertex_tuning.errors import ExpectedFailure
 from vertex_tuning.resources.base import (
     Draft,
+    DynamicResource,
     Failure,
     Outputs,
     TypedProvider,
@@ -220,7 +221,7 @@ def _beside(uri: str) -> str | None:
     return f"{uri.rsplit('/', 1)[0]}/evaluations/" if uri.startswith("gs://") else None
 
 
-class ModelEvaluation(Resource, module="vertex-tuning", name="ModelEvaluation"):
+class ModelEvaluation(DynamicResource, module="vertex-tuning", name="ModelEvaluation"):
     """Fails `pulumi up` unless the tuned model meets its thresholds on the evaluation set;
     `promoted_endpoint` is set only by an evaluation that passed.
 

@@ -11,12 +11,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource
+from pulumi.dynamic import CreateResult, ReadResult
 
 from vertex_tuning import names
 from vertex_tuning import settings as settings_mod
 from vertex_tuning.errors import ExpectedFailure
-from vertex_tuning.resources.base import Outputs, TypedProvider, resource_props, say
+from vertex_tuning.resources.base import (
+    DynamicResource,
+    Outputs,
+    TypedProvider,
+    resource_props,
+    say,
+)
 
 if TYPE_CHECKING:
     from vertex_tuning.resources.smoke_test_inputs import SmokeTestInputs
@@ -108,7 +114,7 @@ def _base_model_name(inputs: SmokeTestInputs) -> str:
     return names.publisher_model(endpoint.project, endpoint.location, base)
 
 
-class ModelSmokeTest(Resource, module="vertex-tuning", name="ModelSmokeTest"):
+class ModelSmokeTest(DynamicResource, module="vertex-tuning", name="ModelSmokeTest"):
     """Fails `pulumi up` unless the tuned endpoint answers every case as expected."""
 
     results: pulumi.Output[list[dict[str, Any]]]

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource
+from pulumi.dynamic import CreateResult, ReadResult
 
 from vertex_tuning import pulumi_compat
-from vertex_tuning.resources.base import Outputs, TypedProvider, resource_props
+from vertex_tuning.resources.base import DynamicResource, Outputs, TypedProvider, resource_props
 
 #: Short on purpose: the engine's display sizes its Type and Name columns to the longest, and
 #: what is left of a 100-column terminal is the Info column a job's progress shows in.
@@ -53,7 +53,7 @@ class StackIdentityProvider(TypedProvider[Any]):
         return None
 
 
-class StackIdentity(Resource, module="vertex-tuning", name="StackId"):
+class StackIdentity(DynamicResource, module="vertex-tuning", name="StackId"):
     """The stack's token (see the module docstring); one per stack."""
 
     token: pulumi.Output[str]

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
 from vertex_tuning import catalog, dataset
 from vertex_tuning import settings as settings_mod
 from vertex_tuning.errors import ExpectedFailure
 from vertex_tuning.resources.base import (
     Draft,
+    DynamicResource,
     Failure,
     Outputs,
     TypedProvider,
@@ -410,7 +411,7 @@ def _absolute(path: object) -> object:
     return os.path.abspath(os.fsdecode(path))
 
 
-class TrainingDataset(Resource, module="vertex-tuning", name="TrainingDataset"):
+class TrainingDataset(DynamicResource, module="vertex-tuning", name="TrainingDataset"):
     """A local Gemini tuning JSONL file, validated at preview and uploaded to Cloud Storage.
 
     Invalid data fails `pulumi preview` with each error's line and field. The object name carries

@@ -23,7 +23,6 @@ from pulumi.dynamic import (
     CreateResult,
     DiffResult,
     ReadResult,
-    Resource,
     UpdateResult,
 )
 
@@ -32,6 +31,7 @@ from vertex_tuning import settings as settings_mod
 from vertex_tuning.resources import stack_identity
 from vertex_tuning.resources.base import (
     Draft,
+    DynamicResource,
     Outputs,
     TypedProvider,
     differs,
@@ -479,7 +479,7 @@ def _vertex(settings: settings_mod.Settings, location: str) -> Vertex:
     return Vertex(settings, location)
 
 
-class TuningJob(Resource, module="vertex-tuning", name="TuningJob"):
+class TuningJob(DynamicResource, module="vertex-tuning", name="TuningJob"):
     """A Gemini tuning job on Vertex AI; `pulumi up` waits until the model is tuned.
 
     Spec inputs (base_model, method, datasets, hyperparameters, checkpoints, evaluation,
