@@ -31,22 +31,34 @@ HOST = Path(sys.executable).parent / "pulumi-resource-pulumi-python"
 TUNING_JOB = "pulumi-python:dynamic/vertex-tuning:TuningJob"
 
 
-class Sleeper(ResourceProvider):
-    """Stands in for a blocking TuningJob create: records when it ran."""
+def _rendezvous(where: str, name: str, step: int, count: int) -> bool:
+    """Mark `name` at `step`, then wait until `count` creates are there too (False after 30 s):
+    a barrier across the host's threads, which holds only if the host runs them side by side."""
+    Path(where, f"{step}-{name}").touch()
+    deadline = time.monotonic() + 30
+    while len(list(Path(where).glob(f"{step}-*"))) < count:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)  # a readiness wait: the outcome is whether all arrive, not when
+    return True
+
+
+class Meeter(ResourceProvider):
+    """Stands in for a blocking TuningJob create: it returns once every create has started."""
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        started = time.time()
-        time.sleep(1.0)
-        return CreateResult(props["name"], {"started": started, "ended": time.time()})
+        met = _rendezvous(props["where"], props["name"], 0, int(props["count"]))
+        return CreateResult(props["name"], {"met": met})
 
 
 class Talker(ResourceProvider):
-    """Prints a few lines while creating, the last one in pieces, as print() and say() do."""
+    """Prints a few lines while creating, the last one in pieces, as print() and say() do; the
+    creates print each step together, so their lines interleave."""
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         for step in range(3):
             print(f"{props['name']}: step {step}")
-            time.sleep(0.05)  # let the other creates print in between
+            _rendezvous(props["where"], props["name"], step, int(props["count"]))
         sys.stdout.write(f"{props['name']}: ")
         sys.stdout.write("done\n")
         return CreateResult(props["name"], {})
@@ -118,33 +130,37 @@ def _struct(props: dict[str, Any]) -> Any:
     return asyncio.run(rpc.serialize_properties(props, {}))
 
 
-def test_blocking_creates_run_side_by_side(stub: Any) -> None:
-    """Eight creates that each block overlap; the stock host's 4 threads would run them in pairs."""
-    provider = serialize_provider(Sleeper())
+def test_blocking_creates_run_side_by_side(stub: Any, tmp_path: Path) -> None:
+    """Eight creates that each block until all eight run; the stock host's 4 threads never
+    get there."""
+    provider = serialize_provider(Meeter())
 
     def create(i: int) -> dict[str, Any]:
+        props = {"__provider": provider, "name": f"r{i}", "where": str(tmp_path), "count": 8}
         request = proto.CreateRequest(
             urn=f"urn:pulumi:s::p::pulumi-python:dynamic:Resource::r{i}",
             type="pulumi-python:dynamic:Resource",
-            properties=_struct({"__provider": provider, "name": f"r{i}"}),
+            properties=_struct(props),
         )
         return dict(rpc.deserialize_properties(stub.Create(request).properties))
 
     with futures.ThreadPoolExecutor(8) as pool:
         outs = list(pool.map(create, range(8)))
-    assert max(o["started"] for o in outs) < min(o["ended"] for o in outs)
+    assert [o["met"] for o in outs] == [True] * 8
     assert all(o["__provider"] == provider for o in outs)
 
 
-def _create_talkers(stub: Any, count: int) -> None:
+def _create_talkers(stub: Any, count: int, where: Path) -> None:
     provider = serialize_provider(Talker())
+    where.mkdir()
 
     def create(i: int) -> None:
+        props = {"__provider": provider, "name": f"r{i}", "where": str(where), "count": count}
         stub.Create(
             proto.CreateRequest(
                 urn=f"urn:pulumi:s::p::pulumi-python:dynamic:Resource::r{i}",
                 type="pulumi-python:dynamic:Resource",
-                properties=_struct({"__provider": provider, "name": f"r{i}"}),
+                properties=_struct(props),
             )
         )
 
@@ -159,7 +175,7 @@ def test_what_a_provider_prints_is_logged_whole_on_its_own_resource(
     service, address = engine
     # The engine's flags come first and its address last, as it launches every provider plugin.
     with running_host(tmp_path, "--logtostderr", "-v=9", address) as (stub, _):
-        _create_talkers(stub, 3)
+        _create_talkers(stub, 3, tmp_path / "steps")
 
     by_urn: dict[str, list[str]] = {}
     for urn, message in service.logged:
@@ -178,7 +194,7 @@ def test_what_a_provider_prints_is_logged_whole_on_its_own_resource(
 def test_without_an_engine_to_log_to_prints_go_to_stdout(tmp_path: Path) -> None:
     """Started by hand (no engine address), the host prints as the stock one does."""
     with running_host(tmp_path) as (stub, proc):
-        _create_talkers(stub, 1)
+        _create_talkers(stub, 1, tmp_path / "steps")
         assert proc.stdout is not None
         assert [proc.stdout.readline() for _ in range(4)] == [
             "r0: step 0\n",
