@@ -33,8 +33,10 @@ lint: $(BIN)/.installed
 	$(BIN)/mypy
 
 # Workers: the suite mostly waits on the engine and the emulators, so more workers than CPUs.
+# One module's tests stay on one worker (loadscope), so a module-scoped fixture (a deployed
+# stack, a built wheel, the bad-input previews) is set up once.
 TEST_WORKERS ?= 4
-PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope
 
 test: $(BIN)/.installed engine policy-pack lint
 	PATH="$$(scripts/install-pulumi.sh):$$PATH" $(PYTEST) -m "not long"

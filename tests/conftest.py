@@ -22,17 +22,6 @@ PROJECT = "test-project"
 LOCATION = "us-central1"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`make test` runs `-n`, `--dist loadgroup`), a module whose tests
-    share a module-scoped fixture (a deployed stack, a built wheel) runs on one worker, so that
-    fixture is set up once; every other test goes to whichever worker is free."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)  # pytest's own record of the item's fixtures
-        defs = info.name2fixturedefs.values() if info is not None else ()
-        if any(d and d[-1].scope == "module" for d in defs):
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
-
-
 @dataclass
 class VertexClients:
     """The four GAPIC clients the provider uses, over REST, against one base URL."""

@@ -245,11 +245,17 @@ class Previews:
 
 @pytest.fixture(scope="module")
 def previews(
-    pulumi_bin: str,
-    emulator_session: RunningEmulator,
-    tmp_path_factory: pytest.TempPathFactory,
+    pulumi_bin: str, storage_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Previews]:
-    emulator_session.control.reset()
+    """Every round's preview at once, against an emulator of this module's own: the requests it
+    counts are these previews' and nothing another test left running."""
+    from vertex_tuning.emulator import serve
+
+    with serve(job_seconds=0, storage_url=storage_url) as emulator:
+        yield _previews(emulator, tmp_path_factory)
+
+
+def _previews(emulator: RunningEmulator, tmp_path_factory: pytest.TempPathFactory) -> Previews:
     root = tmp_path_factory.mktemp("bad-inputs")
     state = root / "state"
     state.mkdir()
@@ -260,7 +266,7 @@ def previews(
         "PULUMI_SKIP_UPDATE_CHECK": "true",
         "PULUMI_DIY_BACKEND_NO_LEGACY_WARNING": "true",
     }
-    env = emulator_env(base, emulator_session.url, emulator_session.storage_url)
+    env = emulator_env(base, emulator.url, emulator.storage_url)
 
     def preview(name: str, resources: dict[str, dict[str, Any]]) -> Result:
         project = Project(root / name, env, name=name)
@@ -275,10 +281,10 @@ def previews(
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         futures = {name: pool.submit(preview, name, resources) for name, resources in jobs.items()}
         results = {name: future.result() for name, future in futures.items()}
-    yield Previews(
+    return Previews(
         results={k: v for k, v in results.items() if k != "valid"},
         control_preview=results["valid"],
-        requests=emulator_session.control.request_counts(),
+        requests=emulator.control.request_counts(),
     )
 
 
