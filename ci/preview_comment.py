@@ -79,6 +79,8 @@ def comment(stack: str, status: int, text: str, plan: dict[str, Any] | None) -> 
     policies = policy_lines(text)
     if policies:
         out += ["**Policies:**", "", *(f"    {line}" for line in policies), ""]
+    else:
+        out += ["**Policies:** no violations", ""]
     diff = text if len(text) <= DIFF_LIMIT else text[:DIFF_LIMIT] + "\n... (cut; see the job log)"
     out += ["<details><summary>Diff</summary>", "", "```", diff.rstrip(), "```", "</details>"]
     return "\n".join(out) + "\n"

@@ -124,3 +124,22 @@ def test_bad_thresholds_and_metrics_fail_check_naming_the_rule(
 ) -> None:
     _, failures = check(**values)
     assert any(words in f"{f.property}: {f.reason}" for f in failures), failures
+
+
+def test_the_same_local_file_at_another_path_is_no_change(tmp_path: Any) -> None:
+    """A CI runner's fresh checkout moves the data file, not its content: nothing to redo."""
+    from vertex_tuning.resources.model_evaluation import ModelEvaluationProvider
+
+    first, second, other = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl"
+    first.write_text('{"contents": []}\n')
+    second.write_text('{"contents": []}\n')
+    other.write_text('{"contents": [1]}\n')
+    olds, _ = check(data=str(first))
+    moved, _ = check(data=str(second))
+    changed, _ = check(data=str(other))
+    provider = ModelEvaluationProvider()
+    assert provider.diff("id", olds, moved).changes is False
+    assert provider.diff("id", olds, changed).replaces == ["data", "data_hash"]
+    on_gcs, _ = check(data="gs://bucket/eval.jsonl")
+    elsewhere, _ = check(data="gs://bucket/other.jsonl")
+    assert provider.diff("id", on_gcs, elsewhere).replaces == ["data"]  # named by its URI

@@ -7,6 +7,7 @@ emulator), against the Vertex AI emulator.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -189,14 +190,14 @@ def test_the_ci_scripts_preview_comment_and_deploy(
     comment = (repo / "preview-dev.md").read_text()
     assert comment.startswith("### Pulumi preview of `dev`: passed\n")
     assert "**Changes:** create " in comment
-    assert "**Cost estimate:** none (no resource in this plan reports `estimated_cost_usd`)" in (
-        comment
-    )
+    # The dataset counts its tokens at preview, so the job's estimate is in the plan.
+    estimate = re.search(r"\*\*Cost estimate:\*\* (\d+\.\d\d) USD \((.*)\)", comment)
+    assert estimate is not None, comment
+    assert "tuned-model " in estimate.group(2), comment
     assert "vertex-tuning-guardrails" in comment
     assert "<details><summary>Diff</summary>" in comment
     assert "+ pulumi-python:dynamic/vertex-tuning:TuningJob: (create)" in comment
-    assert "**Policies:**" in comment
-    assert "TuningJob 'tuned-model' has no estimated_cost_usd" in comment
+    assert "**Policies:** no violations" in comment  # the job has its estimate: no advisory
 
     # The merge: `up`, then the check that the stack matches its code.
     up = script(repo, env, "ci/up.sh", "dev")

@@ -128,7 +128,10 @@ class ModelEvaluationProvider(TypedProvider["ModelEvaluationInputs"]):
     # --- diff ---
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """As every resource diffs, but the job's endpoint turning into the one this evaluation
-        promoted (a refresh after the best checkpoint became the default) is no change."""
+        promoted (a refresh after the best checkpoint became the default) is no change, and
+        neither is the same local file at another path (a CI runner's fresh checkout)."""
+        if _same_local_data(olds, news):
+            olds = {**olds, "data": news.get("data")}
         planned = super().diff(id_, olds, news)
         promoted = olds.get("promoted_endpoint")
         if planned.replaces == ["endpoint"] and promoted and news.get("endpoint") == promoted:
@@ -150,6 +153,13 @@ class ModelEvaluationProvider(TypedProvider["ModelEvaluationInputs"]):
         storage = gcs.client(settings, names.project_of(str(props.get("endpoint", ""))))
         for uri in uploaded:
             gcs.delete(storage, uri)
+
+
+def _same_local_data(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+    """Both local files (gs:// objects are named by their URI) with one content hash."""
+    old, new = olds.get("data"), news.get("data")
+    local = all(isinstance(v, str) and not v.startswith("gs://") for v in (old, new))
+    return local and bool(olds.get("data_hash")) and olds.get("data_hash") == news.get("data_hash")
 
 
 def evaluation_digest(props: Mapping[str, Any]) -> str:
