@@ -32,7 +32,6 @@ import json
 import math
 import os
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -296,30 +295,22 @@ class Service:
     def counter(self, model: str) -> BatchCounter:
         """countTokens for `model`, one Vertex (one HTTP session) per worker thread."""
         from vertex_tuning import names, wire
+        from vertex_tuning.retry import RetryPolicy
+        from vertex_tuning.vertex import per_thread
 
         name = names.publisher_model(self.project, self.location, model)
-        local = threading.local()
+        # An estimate must not hold a preview for minutes: fewer, shorter tries than a job's
+        # calls get, then the labelled fallback.
+        vertex = per_thread(
+            self.settings, self.location, retry=self.retry or RetryPolicy(attempts=4, maximum=8.0)
+        )
 
         def count(contents: list[Json]) -> int:
-            if not hasattr(local, "vertex"):
-                local.vertex = self._vertex()
             return wire.tokens_from_api(
-                local.vertex.count_tokens(name, wire.count_tokens_request(contents))
+                vertex().count_tokens(name, wire.count_tokens_request(contents))
             )
 
         return count
-
-    def _vertex(self) -> Any:
-        from vertex_tuning.retry import RetryPolicy
-        from vertex_tuning.vertex import Vertex
-
-        # An estimate must not hold a preview for minutes: fewer, shorter tries than a job's
-        # calls get, then the labelled fallback.
-        return Vertex(
-            self.settings,
-            self.location,
-            retry=self.retry or RetryPolicy(attempts=4, maximum=8.0),
-        )
 
 
 def countable_model(model: str) -> tuple[str, str]:

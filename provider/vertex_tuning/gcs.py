@@ -79,16 +79,10 @@ def exists(storage: Any, uri: str) -> bool:
 def checksum(storage: Any, uri: str) -> str | None:
     """The object's MD5 (base64), or None when it is confirmed gone (two reads, a backoff
     apart: one 404 is not believed)."""
-    bucket, name = split_uri(uri)
     for attempt in range(2):
-        try:
-            found = _call(
-                "reading object", uri, lambda: storage.bucket(bucket).get_blob(name, retry=None)
-            )
-        except NotFound:  # the bucket
-            found = None
+        found = _md5(storage, uri)
         if found is not None:
-            return str(found.md5_hash or "")
+            return found
         if attempt == 0:
             interrupts.sleep(RETRY.backoff(0))
     return None
@@ -228,7 +222,7 @@ def _validated(
                 limits=limits,
             )
 
-    md5 = _md5(storage, uri)
+    md5 = _md5(storage, uri) or ""
     if not md5:  # absent (open_lines says so in its words), or a store that gives no MD5
         return validate()
     key = (uri, md5, purpose, method, repr(limits))
@@ -243,16 +237,17 @@ def _validated(
     return report
 
 
-def _md5(storage: Any, uri: str) -> str:
-    """The object's MD5 (base64); "" when it is absent."""
+def _md5(storage: Any, uri: str) -> str | None:
+    """The object's MD5 (base64) by one read: None when that read finds it absent, "" from a
+    store that gives no MD5."""
     bucket, name = split_uri(uri)
     try:
         found = _call(
             "reading object", uri, lambda: storage.bucket(bucket).get_blob(name, retry=None)
         )
     except NotFound:  # the bucket
-        return ""
-    return str(found.md5_hash or "") if found is not None else ""
+        return None
+    return str(found.md5_hash or "") if found is not None else None
 
 
 def _call(action: str, uri: str, call: Callable[[], T]) -> T:

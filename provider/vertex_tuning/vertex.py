@@ -184,6 +184,24 @@ class Vertex:
         return self._session
 
 
+def per_thread(
+    settings: Settings, location: str, *, retry: RetryPolicy | None = None
+) -> Callable[[], Vertex]:
+    """This thread's Vertex for `location`, made on its first call: a requests session is not
+    safe to share between threads, and one per call would reconnect each time."""
+    import threading
+
+    local = threading.local()
+
+    def vertex() -> Vertex:
+        if getattr(local, "vertex", None) is None:
+            local.vertex = Vertex(settings, location, retry=retry)
+        found: Vertex = local.vertex
+        return found
+
+    return vertex
+
+
 def session(settings: Settings) -> Any:
     """An HTTP session that authorizes every request as `settings` say."""
     if settings.access_token:
@@ -203,4 +221,4 @@ def session(settings: Settings) -> Any:
     return AuthorizedSession(credentials)  # type: ignore[no-untyped-call]
 
 
-__all__ = ["Vertex", "session"]
+__all__ = ["Vertex", "per_thread", "session"]

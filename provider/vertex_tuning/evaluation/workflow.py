@@ -6,7 +6,6 @@ passed, move the tuned model to the chosen checkpoint. Shared by ModelEvaluation
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,16 +66,10 @@ class Outcome:
 def run(plan: Plan, settings: Settings, *, emit: Emit) -> Outcome:
     """Evaluate; the caller decides what a failed gate means (the outcome says)."""
     from vertex_tuning import gcs
-    from vertex_tuning.vertex import Vertex
+    from vertex_tuning.vertex import per_thread
 
     project, location = names.project_of(plan.endpoint), names.location_of(plan.endpoint)
-    local = threading.local()
-
-    def client() -> Vertex:
-        if getattr(local, "vertex", None) is None:
-            local.vertex = Vertex(settings, location)
-        vertex: Vertex = local.vertex
-        return vertex
+    client = per_thread(settings, location)
 
     needs_storage = plan.data.startswith("gs://") or plan.upload_prefix
     storage = gcs.client(settings, project) if needs_storage else None
